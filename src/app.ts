@@ -1,0 +1,118 @@
+import helmet from '@fastify/helmet'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import Fastify, { type FastifyPluginAsync, type FastifyServerOptions, LogController } from 'fastify'
+import type { Config } from './config.js'
+import type { Db } from './db/database.js'
+import { installErrorHandling } from './http/errors.js'
+import { ProblemSchema } from './http/schemas.js'
+import { usersRepository } from './modules/users/users.repository.js'
+import { usersRoutes } from './modules/users/users.routes.js'
+import { UserSchema } from './modules/users/users.schemas.js'
+import { createUsersService } from './modules/users/users.service.js'
+import { passwords } from './platform/auth/passwords.js'
+import { tokensRepository } from './platform/auth/tokens.repository.js'
+import { tokensRoutes } from './platform/auth/tokens.routes.js'
+import { createTokensService } from './platform/auth/tokens.service.js'
+import { passThroughSignupGate } from './platform/geolocation/signup-gate.js'
+import { authPlugin } from './plugins/auth.js'
+import { healthRoutes } from './plugins/health.js'
+import { openApiPlugin } from './plugins/openapi.js'
+import { requestContextPlugin, requestId } from './plugins/request-context.js'
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  /** Pino options, or false for silence (tests). */
+  logger?: FastifyServerOptions['logger']
+}
+
+/**
+ * Two validators: bodies are checked strictly (a number is not a string), while query, path and header
+ * values, which are always text on the wire, are coerced. Both report every problem at once.
+ */
+function validators() {
+  const make = (coerceTypes: false | 'array') => {
+    const ajv = new Ajv({
+      allErrors: true,
+      coerceTypes,
+      useDefaults: true,
+      removeAdditional: false,
+      strict: false,
+    })
+    addFormats.default(ajv)
+    return ajv
+  }
+  const body = make(false)
+  const other = make('array')
+  // biome-ignore lint/suspicious/noExplicitAny: Fastify hands over plain JSON schemas
+  return ({ schema, httpPart }: { schema: any; httpPart?: string }) =>
+    (httpPart === 'body' ? body : other).compile(schema)
+}
+
+/** Builds the whole service around a database. Never listens: `main.ts` does, tests `inject`. */
+export async function buildApp({ config, db, logger }: AppDeps) {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      // Database errors can quote the failing row or parameters: never let them reach the log.
+      redact: { paths: ['err.detail', 'err.parameters', 'err.params'], censor: '[redacted]' },
+    },
+    genReqId: requestId,
+    requestIdHeader: false,
+    // Fastify's two lines per request are replaced by the one line of the request-context plugin.
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validators())
+  // RFC 7396 merge patches are JSON.
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  )
+  app.addSchema(ProblemSchema)
+  app.addSchema(UserSchema)
+  installErrorHandling(app)
+
+  await app.register(helmet, { global: true })
+  await app.register(requestContextPlugin)
+  await app.register(openApiPlugin)
+
+  const tokens = createTokensService({
+    db,
+    repo: tokensRepository,
+    users: usersRepository,
+    passwords,
+    ttlSeconds: config.tokenTtlSeconds,
+    cacheSeconds: config.tokenCacheSeconds,
+  })
+  const users = createUsersService({
+    db,
+    repo: usersRepository,
+    passwords,
+    tokens,
+    signupGate: passThroughSignupGate,
+  })
+
+  await app.register(authPlugin, { tokens })
+  await app.register(healthRoutes, { db })
+  const api: FastifyPluginAsync = async (api) => {
+    await api.register(usersRoutes, {
+      users,
+      publicUrl: config.publicUrl,
+      requireIfMatch: config.requireIfMatch,
+    })
+    await api.register(tokensRoutes, { tokens })
+  }
+  await app.register(api, { prefix: '/api/v1' })
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,89 @@
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import { type Static, Type } from 'typebox'
+
+/**
+ * The environment, as one schema. It is parsed once, at start, by `loadConfig` and passed down as a
+ * value: no module reads `process.env` on its own, so tests build apps with any configuration.
+ */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  MIGRATE_ON_START: Type.Boolean({ default: false }),
+  ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 86_400 }),
+  TOKEN_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
+  REQUIRE_IF_MATCH: Type.Boolean({ default: false }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+})
+
+type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  port: number
+  host: string
+  /** Base of every absolute URL in responses, without a trailing slash. Never taken from `Host`. */
+  publicUrl: string
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string }
+  /** Run migrations on start: always for the embedded database, on request for PostgreSQL. */
+  migrateOnStart: boolean
+  admin: { email: string; password: string } | null
+  logLevel: Env['LOG_LEVEL']
+  tokenTtlSeconds: number
+  /** How long an instance may trust a cached token lookup; 0 disables the cache. */
+  tokenCacheSeconds: number
+  requireIfMatch: boolean
+  bodyLimitBytes: number
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false })
+addFormats.default(ajv, ['email'])
+const validate = ajv.compile<Env>(EnvSchema)
+
+/** Parses the environment. Throws a ConfigError whose message names every offending variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most deployment tools.
+  const env: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key]
+    if (value !== undefined && value !== '') env[key] = value
+  }
+  if (!validate(env)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const name = e.instancePath.slice(1) || String(e.params.missingProperty ?? '')
+      return `${name} ${e.message ?? 'is invalid'} (got ${JSON.stringify(source[name] ?? null)})`
+    })
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+  const e = env as Env
+  if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: e.DATA_DIR },
+    migrateOnStart: e.DATABASE_URL ? e.MIGRATE_ON_START : true,
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
+    logLevel: e.LOG_LEVEL,
+    tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
+    requireIfMatch: e.REQUIRE_IF_MATCH,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+  }
+}

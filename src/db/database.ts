@@ -1,0 +1,94 @@
+import { mkdir } from 'node:fs/promises'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import {
+  DummyDriver,
+  Kysely,
+  type MigrationResult,
+  Migrator,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+} from 'kysely'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import { PostgresJSDialect } from 'kysely-postgres-js'
+import postgres from 'postgres'
+import type { Config } from '../config.js'
+import { migrations } from './migrations/index.js'
+import type { Database } from './schema.js'
+
+export type Db = Kysely<Database>
+
+export interface DatabaseHandle {
+  db: Db
+  kind: Config['database']['kind']
+  close(): Promise<void>
+}
+
+/**
+ * PostgreSQL through postgres.js when a URL is given, else embedded PGlite in `dataDir` (or in memory
+ * when `dataDir` is null). Both return bigint ids as JavaScript numbers, so no code sees the difference.
+ */
+export async function openDatabase(target: Config['database'] | { kind: 'pglite'; dataDir: null }) {
+  if (target.kind === 'postgres') {
+    const client = postgres(target.url, {
+      max: 10,
+      onnotice: () => {},
+      connection: { application_name: 'custodian' },
+      // int8 (oid 20) as a number: ids are identities far below 2^53, and counts too.
+      types: { bigint: { to: 20, from: [20], serialize: String, parse: Number } },
+    })
+    const db: Db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) })
+    return { db, kind: 'postgres', close: () => db.destroy() } satisfies DatabaseHandle
+  }
+  if (target.dataDir !== null) await mkdir(target.dataDir, { recursive: true })
+  const pglite = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } })
+  const db: Db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  return { db, kind: 'pglite', close: () => db.destroy() } satisfies DatabaseHandle
+}
+
+/** A Kysely that compiles queries but cannot run them: for building the app without a database. */
+export function offlineDatabase(): Db {
+  return new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  })
+}
+
+function migrator(db: Db) {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } })
+}
+
+/** Applies every pending migration. Safe to run from several instances at once (Kysely takes a lock). */
+export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
+  const { error, results } = await migrator(db).migrateToLatest()
+  if (error) throw error
+  return results ?? []
+}
+
+/** The names of migrations the code knows but the database has not applied. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await migrator(db).getMigrations()
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name)
+}
+
+export async function ping(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db)
+}
+
+/**
+ * The constraint a unique violation (SQLSTATE 23505) broke, or null for any other error.
+ * postgres.js calls the field `constraint_name`, PGlite `constraint`.
+ */
+export function violatedUniqueConstraint(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null
+  const e = error as { code?: unknown; constraint_name?: unknown; constraint?: unknown }
+  if (e.code !== '23505') return null
+  const name = e.constraint_name ?? e.constraint
+  return typeof name === 'string' ? name : ''
+}

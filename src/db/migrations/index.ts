@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import * as m0001 from './0001_users_and_tokens.js'
+
+/**
+ * Every migration, in order. Forward-only: a released file is never edited, a change is a new file.
+ * Listed statically (not read from disk) so the built service and the tests run the same set.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_users_and_tokens': m0001,
+}

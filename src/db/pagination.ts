@@ -1,0 +1,159 @@
+import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import { fail } from '../http/problem.js'
+
+export const DEFAULT_PAGE_SIZE = 10
+export const MAX_PAGE_SIZE = 100
+
+/** What the client asked for: a page number, or a keyset cursor (`after` null = the first page). */
+export type PageRequest =
+  | { mode: 'page'; page: number; size: number }
+  | { mode: 'cursor'; size: number; after: Cursor | null }
+
+/** Where a link points: a page number or an encoded cursor. The HTTP layer makes URLs of them. */
+export type PageLink = { page: number } | { cursor: string }
+
+export interface Slice<T> {
+  items: T[]
+  /** Total matches; null on cursor pages, which never count (counting is what deep pages avoid). */
+  count: number | null
+  next: PageLink | null
+  previous: PageLink | null
+  first: PageLink | null
+  last: PageLink | null
+}
+
+/** A cursor names the ordering it was made for, the sort key of the row it stands at, and a direction. */
+export interface Cursor {
+  ordering: string
+  key: [string | number, number] | [number]
+  direction: 'next' | 'prev'
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  const wire = { o: cursor.ordering, k: cursor.key, d: cursor.direction === 'next' ? 'n' : 'p' }
+  return Buffer.from(JSON.stringify(wire)).toString('base64url')
+}
+
+/** Decodes a cursor this endpoint issued for `ordering`; anything else is a 400 naming the parameter. */
+export function decodeCursor(text: string, ordering: string): Cursor {
+  const invalid = (): never =>
+    fail.validation([{ parameter: 'cursor', detail: 'is not a cursor issued for this list and ordering' }])
+  let wire: unknown
+  try {
+    wire = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
+  } catch {
+    return invalid()
+  }
+  if (typeof wire !== 'object' || wire === null) return invalid()
+  const { o, k, d } = wire as { o?: unknown; k?: unknown; d?: unknown }
+  if (o !== ordering || (d !== 'n' && d !== 'p') || !Array.isArray(k)) return invalid()
+  const id = k[k.length - 1]
+  if (!Number.isSafeInteger(id)) return invalid()
+  if (k.length === 1) return { ordering, key: [id], direction: d === 'n' ? 'next' : 'prev' }
+  if (k.length !== 2 || (typeof k[0] !== 'string' && typeof k[0] !== 'number')) return invalid()
+  return { ordering, key: [k[0], id], direction: d === 'n' ? 'next' : 'prev' }
+}
+
+export function pageRequest(query: { page?: number; page_size?: number; cursor?: string }, ordering: string) {
+  const size = Math.min(query.page_size ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+  if (query.cursor !== undefined) {
+    if (query.page !== undefined) {
+      fail.validation([{ parameter: 'page', detail: 'cannot be combined with cursor' }])
+    }
+    const after = query.cursor === '' ? null : decodeCursor(query.cursor, ordering)
+    return { mode: 'cursor', size, after } satisfies PageRequest
+  }
+  return { mode: 'page', page: query.page ?? 1, size } satisfies PageRequest
+}
+
+/**
+ * The sort of a list: an `ordering` value (`last_name`, `-created_at`, …), the SQL expression it sorts
+ * by (null when it sorts by id alone) and how to read that value from a row for a cursor.
+ */
+export interface Sort<Row> {
+  ordering: string
+  descending: boolean
+  expression: RawBuilder<unknown> | null
+  value: (row: Row) => string | number
+}
+
+/**
+ * Runs one page of `query` (already filtered, not yet ordered). Page numbers use OFFSET and a count;
+ * cursors use a keyset `(sort key, id)` comparison, so any page costs what the first one does.
+ */
+export async function fetchPage<Row extends { id: number }>(
+  // biome-ignore lint/suspicious/noExplicitAny: the helper works on any table whose rows have an id
+  query: SelectQueryBuilder<any, any, Row>,
+  request: PageRequest,
+  sort: Sort<Row>,
+  idColumn: string,
+): Promise<Slice<Row>> {
+  const id = sql.ref(idColumn)
+  const ordered = (q: typeof query, descending: boolean) => {
+    const dir = descending ? sql`DESC` : sql`ASC`
+    return sort.expression
+      ? q.orderBy(sql`${sort.expression} ${dir}`).orderBy(sql`${id} ${dir}`)
+      : q.orderBy(sql`${id} ${dir}`)
+  }
+
+  if (request.mode === 'page') {
+    const [rows, total] = await Promise.all([
+      ordered(query, sort.descending)
+        .limit(request.size)
+        .offset((request.page - 1) * request.size)
+        .execute(),
+      query.clearSelect().select(sql<number>`count(*)`.as('count')).executeTakeFirstOrThrow() as Promise<{
+        count: number
+      }>,
+    ])
+    const count = Number(total.count)
+    const lastPage = Math.max(1, Math.ceil(count / request.size))
+    return {
+      items: rows as Row[],
+      count,
+      next: request.page < lastPage ? { page: request.page + 1 } : null,
+      previous: request.page > 1 ? { page: Math.min(request.page - 1, lastPage) } : null,
+      first: { page: 1 },
+      last: { page: lastPage },
+    }
+  }
+
+  const { after, size } = request
+  const backwards = after?.direction === 'prev'
+  // Walking backwards flips the comparison and the order, then the rows are put back in list order.
+  const descending = sort.descending !== backwards
+  let q = query
+  if (after) {
+    const op = descending ? sql`<` : sql`>`
+    q = sort.expression
+      ? q.where(
+          sql<boolean>`(${sort.expression}, ${id}) ${op} (${after.key[0]}, ${after.key[after.key.length - 1]})`,
+        )
+      : q.where(sql<boolean>`${id} ${op} ${after.key[0]}`)
+  }
+  const rows = (await ordered(q, descending)
+    .limit(size + 1)
+    .execute()) as Row[]
+  const more = rows.length > size
+  const items = more ? rows.slice(0, size) : rows
+  if (backwards) items.reverse()
+  const at = (row: Row, direction: Cursor['direction']): PageLink => ({
+    cursor: encodeCursor({
+      ordering: sort.ordering,
+      key: sort.expression ? [sort.value(row), row.id] : [row.id],
+      direction,
+    }),
+  })
+  const firstRow = items[0]
+  const lastRow = items[items.length - 1]
+  const hasNext = backwards ? after !== null : more
+  const hasPrevious = backwards ? more : after !== null
+  return {
+    items,
+    count: null,
+    next: hasNext && lastRow ? at(lastRow, 'next') : null,
+    previous: hasPrevious && firstRow ? at(firstRow, 'prev') : null,
+    first: { cursor: '' },
+    last: null,
+  }
+}

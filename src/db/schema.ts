@@ -1,0 +1,38 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/** Row types of the tables, as the migrations create them. Ids are bigint identities read as numbers. */
+export interface Database {
+  users: UsersTable
+  tokens: TokensTable
+}
+
+type CreatedAt = ColumnType<Date, never, never>
+type UpdatedAt = ColumnType<Date, never, Date | string>
+
+export interface UsersTable {
+  id: Generated<number>
+  email: string
+  password_hash: string
+  first_name: string
+  last_name: string
+  address: ColumnType<string, string | undefined, string>
+  country: string | null
+  role: ColumnType<'user' | 'admin', 'user' | 'admin' | undefined, 'user' | 'admin'>
+  /** Bumped by every update; the strong ETag is derived from it. */
+  version: ColumnType<number, never, number>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface TokensTable {
+  id: Generated<number>
+  user_id: number
+  /** SHA-256 of the bearer token, hex. The token itself is never stored. */
+  token_hash: string
+  created_at: CreatedAt
+  expires_at: Date
+}
+
+export type UserRow = Selectable<UsersTable>
+export type NewUserRow = Insertable<UsersTable>
+export type UserUpdate = Updateable<UsersTable>

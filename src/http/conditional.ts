@@ -1,0 +1,36 @@
+import { fail } from './problem.js'
+
+/** The strong ETag of an item: its row version, which every update bumps. */
+export function etag(version: number): string {
+  return `"v${version}"`
+}
+
+/**
+ * What an `If-Match` header allows: null = no condition, 'any' = `*`, or the versions it names.
+ * Weak tags never match (RFC 9110 §13.1.1 compares strongly), so `If-Match: W/"v1"` always fails.
+ */
+export type Precondition = null | 'any' | number[]
+
+export function precondition(ifMatch: string | undefined, required: boolean): Precondition {
+  if (ifMatch === undefined || ifMatch.trim() === '') {
+    if (required)
+      fail.preconditionRequired('This server requires If-Match with the ETag of the item on writes.')
+    return null
+  }
+  if (ifMatch.trim() === '*') return 'any'
+  const versions: number[] = []
+  for (const tag of ifMatch.split(',')) {
+    const match = /^\s*"v(\d{1,15})"\s*$/.exec(tag)
+    if (match) versions.push(Number(match[1]))
+  }
+  return versions
+}
+
+/** True when `If-None-Match` already names the current representation (answer 304). */
+export function notModified(ifNoneMatch: string | undefined, version: number): boolean {
+  if (!ifNoneMatch) return false
+  if (ifNoneMatch.trim() === '*') return true
+  const current = etag(version)
+  // If-None-Match compares weakly: W/"v3" matches "v3".
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === current)
+}

@@ -1,0 +1,105 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import FindMyWay from 'find-my-way'
+import { AppError, describeFieldProblems, type FieldProblem, renderProblem } from './problem.js'
+
+const FASTIFY_ERRORS: Record<string, { status: number; code: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large' },
+}
+
+const DETAILS: Record<string, string> = {
+  malformed_json: 'The request body is not valid JSON.',
+  unsupported_media_type: 'Send the request body as application/json.',
+}
+
+type AjvError = NonNullable<FastifyError['validation']>[number]
+
+/** Maps Ajv's errors to field problems: a JSON Pointer into the body, or the parameter's name. */
+export function fieldProblems(errors: AjvError[], context: string | undefined): FieldProblem[] {
+  return errors.map((e) => {
+    const params = e.params as { missingProperty?: string; additionalProperty?: string }
+    const member = params.missingProperty ?? params.additionalProperty
+    const path = member === undefined ? e.instancePath : `${e.instancePath}/${member}`
+    const detail =
+      params.additionalProperty !== undefined ? 'is not a known field' : (e.message ?? 'is invalid')
+    if (context === 'body') return { pointer: path || '/', detail }
+    const name = path.split('/')[1] ?? ''
+    return context === 'headers' ? { header: name, detail } : { parameter: name, detail }
+  })
+}
+
+/** Turns anything thrown into the AppError it means to the client. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  const e = error as Partial<FastifyError>
+  if (e.validation) {
+    const errors = fieldProblems(e.validation, e.validationContext)
+    return new AppError(400, 'validation_failed', describeFieldProblems(errors), { errors })
+  }
+  const known = e.code ? FASTIFY_ERRORS[e.code] : undefined
+  if (known) return new AppError(known.status, known.code, DETAILS[known.code] ?? e.message ?? '')
+  if (e.statusCode === 429) return new AppError(429, 'rate_limited', e.message ?? 'Too many requests')
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError(e.statusCode, 'bad_request', e.message ?? 'Bad request')
+  }
+  return new AppError(
+    500,
+    'internal_error',
+    'An unexpected error occurred. Quote the request id to report it.',
+  )
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  reply.headers(error.headers)
+  // The problem is serialised as is: a route's response schema must not strip its extension members.
+  return reply
+    .status(error.status)
+    .type('application/problem+json')
+    .serializer(JSON.stringify)
+    .send(renderProblem(error, { instance: request.url.split('?')[0] ?? '/', requestId: request.id }))
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/**
+ * One error format for everything: our errors, Fastify's validation, parsing and routing errors, and
+ * the unexpected (500, no internals: the log line carries them, joined by the request id). An unknown
+ * path is a 404; a known path with another method is a 405 with `Allow`, and OPTIONS answers `Allow`.
+ */
+export function installErrorHandling(app: FastifyInstance) {
+  const routes = FindMyWay({ ignoreTrailingSlash: true })
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (
+        METHODS.includes(method as (typeof METHODS)[number]) &&
+        !routes.hasRoute(method as 'GET', route.url)
+      ) {
+        routes.on(method as 'GET', route.url, () => {})
+      }
+    }
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error)
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+    return sendProblem(request, reply, appError)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = METHODS.filter((m) => routes.find(m, path) !== null)
+    if (allowed.length === 0) {
+      return sendProblem(request, reply, new AppError(404, 'not_found', `No resource at ${path}.`))
+    }
+    const allow = [...allowed, 'OPTIONS'].join(', ')
+    if (request.method === 'OPTIONS') return reply.status(204).header('allow', allow).send()
+    return sendProblem(
+      request,
+      reply,
+      new AppError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}.`, {}, { allow }),
+    )
+  })
+}

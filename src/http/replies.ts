@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { PageLink, Slice } from '../db/pagination.js'
+import { etag, notModified } from './conditional.js'
+
+/** RFC 7240: the client asked for no body. */
+export function prefersMinimal(request: FastifyRequest): boolean {
+  const prefer = request.headers.prefer
+  return typeof prefer === 'string' && /(^|[,;\s])return\s*=\s*"?minimal"?/i.test(prefer)
+}
+
+/**
+ * Sends one item with its ETag. Writes honour `Prefer: return=minimal` (204, headers only);
+ * reads honour `If-None-Match` (304).
+ */
+export function sendItem<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  item: { version: number; body: T },
+  status: 200 | 201 = 200,
+): T | undefined {
+  reply.header('etag', etag(item.version))
+  const read = request.method === 'GET' || request.method === 'HEAD'
+  if (read && notModified(request.headers['if-none-match'], item.version)) {
+    reply.status(304)
+    return undefined
+  }
+  if (!read && prefersMinimal(request)) {
+    reply.header('preference-applied', 'return=minimal').status(204)
+    return undefined
+  }
+  reply.status(status)
+  return item.body
+}
+
+/**
+ * The list envelope `{count, next, previous, results}` with absolute links built from the public base
+ * URL and the request's own query (filters and ordering carry over), also sent as an RFC 8288 `Link`.
+ */
+export function sendPage<Row, T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  publicUrl: string,
+  slice: Slice<Row>,
+  present: (row: Row) => T,
+) {
+  const [path = '/', search = ''] = request.url.split('?')
+  const href = (link: PageLink | null): string | null => {
+    if (!link) return null
+    const params = new URLSearchParams(search)
+    params.delete('page')
+    params.delete('cursor')
+    if ('page' in link) params.set('page', String(link.page))
+    else params.set('cursor', link.cursor)
+    return `${publicUrl}${path}?${params.toString()}`
+  }
+  const links = {
+    next: href(slice.next),
+    prev: href(slice.previous),
+    first: href(slice.first),
+    last: href(slice.last),
+  }
+  const header = Object.entries(links)
+    .filter(([, url]) => url !== null)
+    .map(([rel, url]) => `<${url}>; rel="${rel}"`)
+    .join(', ')
+  if (header) reply.header('link', header)
+  return { count: slice.count, next: links.next, previous: links.prev, results: slice.items.map(present) }
+}

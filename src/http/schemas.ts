@@ -1,0 +1,73 @@
+import { type TSchema, Type } from 'typebox'
+
+/**
+ * Shared primitives every resource schema is built from. One schema per shape gives validation,
+ * serialization, TypeScript types and the OpenAPI document.
+ */
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Identifier' })
+export const IdParams = Type.Object({ id: Id })
+export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339, UTC' })
+export const Url = Type.String({ format: 'uri' })
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
+export const CountryCode = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })
+
+/** Members every representation carries: identity first, timestamps last. */
+export const Identity = { url: Url, id: Id }
+export const Timestamps = { created_at: Timestamp, updated_at: Timestamp }
+
+export const FieldProblemSchema = Type.Object({
+  pointer: Type.Optional(Type.String({ description: 'JSON Pointer (RFC 6901) into the request body' })),
+  parameter: Type.Optional(Type.String({ description: 'Query or path parameter' })),
+  header: Type.Optional(Type.String({ description: 'Request header' })),
+  detail: Type.String(),
+})
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'Identifies the problem type (a tag URI)' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String({ description: 'The request path' }),
+    code: Type.String({ description: 'Stable machine-readable code' }),
+    request_id: Type.String(),
+    errors: Type.Optional(Type.Array(FieldProblemSchema)),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
+)
+
+export const ProblemRef = Type.Ref('Problem')
+
+/** Problem responses to document on a route, by status, under their own media type. */
+export function problems(...statuses: number[]) {
+  const response = {
+    description: 'Problem details (RFC 9457)',
+    content: { 'application/problem+json': { schema: ProblemRef } },
+  }
+  return Object.fromEntries(statuses.map((s) => [s, response])) as Record<number, typeof response>
+}
+
+/** The list envelope shared by every collection (DRF-compatible plus cursor pages). */
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({
+    count: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description: 'Total matching items; null on cursor pages, which skip the count',
+    }),
+    next: Type.Union([Url, Type.Null()]),
+    previous: Type.Union([Url, Type.Null()]),
+    results: Type.Array(item),
+  })
+}
+
+export const PageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number (page-number pagination)' })),
+  page_size: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Items per page; default 10, values above 100 are clamped' }),
+  ),
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 512,
+      description: 'Opaque cursor from a `next`/`previous` link; send it empty to start cursor pagination',
+    }),
+  ),
+}

@@ -1,0 +1,49 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import type { Config } from './config.js'
+import { migrateToLatest, openDatabase, pendingMigrations } from './db/database.js'
+import { AppError } from './http/problem.js'
+import { createAdmin } from './modules/users/admin-bootstrap.js'
+import { usersRepository } from './modules/users/users.repository.js'
+import { passwords } from './platform/auth/passwords.js'
+
+/** Opens the database, migrates when configured, builds the app, listens; shuts down gracefully. */
+export async function serve(config: Config) {
+  const database = await openDatabase(config.database)
+  const { db } = database
+  const app = await buildApp({ config, db })
+  app.addHook('onClose', () => database.close())
+
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(db)
+    if (applied.length) app.log.info({ migrations: applied.map((m) => m.migrationName) }, 'migrated')
+  } else {
+    const pending = await pendingMigrations(db)
+    if (pending.length)
+      app.log.error({ pending }, 'database is not migrated: run `custodian migrate`; /ready fails until then')
+  }
+
+  if (config.admin && !(await usersRepository.adminExists(db))) {
+    try {
+      const admin = await createAdmin({ db, repo: usersRepository, passwords }, config.admin)
+      app.log.info({ user_id: admin.id }, 'created the first admin from ADMIN_EMAIL')
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'email_taken')) throw error
+      app.log.warn('ADMIN_EMAIL belongs to an existing user: no admin was created')
+    }
+  }
+
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish (up to 10 s), then close the pool.
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+
+  await app.listen({ port: config.port, host: config.host })
+  app.log.info(
+    { url: config.publicUrl, docs: `${config.publicUrl}/docs`, database: database.kind },
+    'Custodian is serving',
+  )
+  return app
+}

@@ -1,0 +1,127 @@
+import { type ExpressionBuilder, sql } from 'kysely'
+import type { Db } from '../../db/database.js'
+import { violatedUniqueConstraint } from '../../db/database.js'
+import { fetchPage, type PageRequest, type Sort } from '../../db/pagination.js'
+import type { Database, NewUserRow, UserRow, UserUpdate } from '../../db/schema.js'
+import type { Precondition } from '../../http/conditional.js'
+import { fail } from '../../http/problem.js'
+import type { Actor } from '../../platform/auth/actor.js'
+import type { ListUsers } from './users.schemas.js'
+
+/** Ownership lives in the query: a user sees their own row, an admin every row. */
+function visibleTo(actor: Actor) {
+  return (eb: ExpressionBuilder<Database, 'users'>) =>
+    actor.role === 'admin' ? eb.lit(true) : eb('users.id', '=', actor.id)
+}
+
+/** The If-Match condition as a WHERE clause, so check and write are one atomic statement. */
+function matching(precondition: Precondition) {
+  // Versions start at 1: the 0 keeps the list non-empty, and an If-Match naming no usable tag never matches.
+  return (eb: ExpressionBuilder<Database, 'users'>) =>
+    precondition === null || precondition === 'any'
+      ? eb.lit(true)
+      : eb('users.version', 'in', [0, ...precondition])
+}
+
+const translateUniqueViolation = (error: unknown): never => {
+  if (violatedUniqueConstraint(error) === 'users_email_key') {
+    fail.conflict('email_taken', 'A user with this email already exists.')
+  }
+  throw error
+}
+
+const SORTS: Record<string, Omit<Sort<UserRow>, 'ordering' | 'descending'>> = {
+  id: { expression: null, value: (u) => u.id },
+  last_name: { expression: sql`users.last_name`, value: (u) => u.last_name },
+  email: { expression: sql`lower(users.email)`, value: (u) => u.email.toLowerCase() },
+  created_at: { expression: sql`users.created_at`, value: (u) => u.created_at.toISOString() },
+}
+
+export function userSort(ordering: string): Sort<UserRow> {
+  const descending = ordering.startsWith('-')
+  const field = descending ? ordering.slice(1) : ordering
+  const sort = SORTS[field] ?? fail.badRequest('validation_failed', `Unknown ordering ${ordering}`)
+  return { ...sort, ordering, descending }
+}
+
+export const usersRepository = {
+  async insert(db: Db, row: NewUserRow): Promise<UserRow> {
+    return db
+      .insertInto('users')
+      .values(row)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(translateUniqueViolation)
+  },
+
+  async findVisible(db: Db, actor: Actor, id: number): Promise<UserRow | undefined> {
+    return db.selectFrom('users').selectAll().where('id', '=', id).where(visibleTo(actor)).executeTakeFirst()
+  },
+
+  /** For sign-in only: case-insensitive, through the unique index on lower(email). */
+  async findByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+    return db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql`lower(email)`, '=', email.toLowerCase())
+      .executeTakeFirst()
+  },
+
+  async list(db: Db, actor: Actor, filters: ListUsers, page: PageRequest, sort: Sort<UserRow>) {
+    let q = db.selectFrom('users').selectAll().where(visibleTo(actor))
+    if (filters.first_name !== undefined) q = q.where('first_name', '=', filters.first_name)
+    if (filters.last_name !== undefined) q = q.where('last_name', '=', filters.last_name)
+    if (filters.email !== undefined) q = q.where(sql`lower(email)`, '=', filters.email.toLowerCase())
+    if (filters.country !== undefined) q = q.where('country', '=', filters.country)
+    if (filters.since_id !== undefined) q = q.where('id', '>', filters.since_id)
+    if (filters.max_id !== undefined) q = q.where('id', '<', filters.max_id)
+    if (filters.created_after !== undefined) q = q.where('created_at', '>', new Date(filters.created_after))
+    if (filters.created_before !== undefined) q = q.where('created_at', '<', new Date(filters.created_before))
+    if (filters.search !== undefined) {
+      // LIKE metacharacters in the fragment are literal; the trigram indexes serve lower(...) LIKE.
+      const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      q = q.where((eb) =>
+        eb.or([eb(sql`lower(last_name)`, 'like', pattern), eb(sql`lower(email)`, 'like', pattern)]),
+      )
+    }
+    return fetchPage(q, page, sort, 'users.id')
+  },
+
+  /**
+   * Updates a visible user if the precondition holds, bumping the version. Undefined when nothing was
+   * updated: the caller tells "not there" from "precondition failed".
+   */
+  async update(db: Db, actor: Actor, id: number, changes: UserUpdate, precondition: Precondition) {
+    return db
+      .updateTable('users')
+      .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where(visibleTo(actor))
+      .where(matching(precondition))
+      .returningAll()
+      .executeTakeFirst()
+      .catch(translateUniqueViolation)
+  },
+
+  async delete(db: Db, actor: Actor, id: number, precondition: Precondition): Promise<boolean> {
+    const result = await db
+      .deleteFrom('users')
+      .where('id', '=', id)
+      .where(visibleTo(actor))
+      .where(matching(precondition))
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
+  },
+
+  async adminExists(db: Db): Promise<boolean> {
+    const row = await db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .limit(1)
+      .executeTakeFirst()
+    return row !== undefined
+  },
+}
+
+export type UsersRepository = typeof usersRepository

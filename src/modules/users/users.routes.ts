@@ -1,0 +1,143 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pageRequest } from '../../db/pagination.js'
+import type { UserRow } from '../../db/schema.js'
+import { precondition } from '../../http/conditional.js'
+import { sendItem, sendPage } from '../../http/replies.js'
+import { problems } from '../../http/schemas.js'
+import {
+  CreateUserBody,
+  ListUsersQuery,
+  ReplaceUserBody,
+  UpdateUserBody,
+  type User,
+  UserIdParams,
+  UserPage,
+  UserRef,
+} from './users.schemas.js'
+import type { UsersService } from './users.service.js'
+
+const tags = ['users']
+
+export const usersRoutes: FastifyPluginAsyncTypebox<{
+  users: UsersService
+  publicUrl: string
+  requireIfMatch: boolean
+}> = async (app, { users, publicUrl, requireIfMatch }) => {
+  const urlOf = (id: number) => `${publicUrl}/api/v1/users/${id}`
+  const present = (u: UserRow): User => ({
+    id: u.id,
+    url: urlOf(u.id),
+    email: u.email,
+    first_name: u.first_name,
+    last_name: u.last_name,
+    address: u.address,
+    country: u.country,
+    role: u.role,
+    created_at: u.created_at.toISOString(),
+    updated_at: u.updated_at.toISOString(),
+  })
+  const item = (u: UserRow) => ({ version: u.version, body: present(u) })
+  const writeCondition = (ifMatch: string | undefined) => precondition(ifMatch, requireIfMatch)
+
+  app.post(
+    '/users',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'Sign up (or, as an admin, create a user with any role)',
+        body: CreateUserBody,
+        response: { 201: UserRef, 204: { type: 'null' }, ...problems(400, 403, 409, 413, 415) },
+      },
+    },
+    async (req, reply) => {
+      const user = await users.create(req.actor, req.body, { ip: req.ip })
+      reply.header('location', urlOf(user.id))
+      return sendItem(req, reply, item(user), 201)
+    },
+  )
+
+  app.get(
+    '/users',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'List users (admins: everyone; users: themselves)',
+        querystring: ListUsersQuery,
+        response: { 200: UserPage, ...problems(400) },
+      },
+    },
+    async (req, reply) => {
+      const slice = await users.list(req.actor!, req.query, (ordering) => pageRequest(req.query, ordering))
+      return sendPage(req, reply, publicUrl, slice, present)
+    },
+  )
+
+  app.get(
+    '/users/:id',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Read a user',
+        params: UserIdParams,
+        response: { 200: UserRef, ...problems(400, 404) },
+      },
+    },
+    async (req, reply) => sendItem(req, reply, item(await users.get(req.actor!, req.params.id))),
+  )
+
+  app.put(
+    '/users/:id',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Replace a user’s writable fields',
+        params: UserIdParams,
+        body: ReplaceUserBody,
+        response: { 200: UserRef, 204: { type: 'null' }, ...problems(400, 403, 404, 409, 412, 428) },
+      },
+    },
+    async (req, reply) => {
+      const condition = writeCondition(req.headers['if-match'])
+      return sendItem(req, reply, item(await users.replace(req.actor!, req.params.id, req.body, condition)))
+    },
+  )
+
+  app.patch(
+    '/users/:id',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Update a user (JSON merge patch)',
+        params: UserIdParams,
+        body: UpdateUserBody,
+        response: { 200: UserRef, 204: { type: 'null' }, ...problems(400, 403, 404, 409, 412, 428) },
+      },
+    },
+    async (req, reply) => {
+      const condition = writeCondition(req.headers['if-match'])
+      return sendItem(req, reply, item(await users.update(req.actor!, req.params.id, req.body, condition)))
+    },
+  )
+
+  app.delete(
+    '/users/:id',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Delete a user',
+        params: UserIdParams,
+        response: { 204: { type: 'null' }, ...problems(400, 404, 412, 428) },
+      },
+    },
+    async (req, reply) => {
+      await users.delete(req.actor!, req.params.id, writeCondition(req.headers['if-match']))
+      return reply.status(204).send(null)
+    },
+  )
+}

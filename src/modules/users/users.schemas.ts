@@ -1,0 +1,110 @@
+import { type Static, Type } from 'typebox'
+import {
+  CountryCode,
+  Email,
+  Id,
+  Identity,
+  Page,
+  PageQuery,
+  Timestamp,
+  Timestamps,
+} from '../../http/schemas.js'
+import { ROLES } from '../../platform/auth/actor.js'
+
+const Name = Type.String({ minLength: 1, maxLength: 150 })
+const Address = Type.String({ maxLength: 500, description: 'Free text; may be empty' })
+const Password = Type.String({
+  minLength: 8,
+  maxLength: 256,
+  writeOnly: true,
+  description: 'Write-only: never returned, logged or stored in clear',
+})
+export const Role = Type.Enum(ROLES)
+
+export const UserSchema = Type.Object(
+  {
+    ...Identity,
+    email: Email,
+    first_name: Type.String(),
+    last_name: Type.String(),
+    address: Type.String(),
+    country: Type.Union([CountryCode, Type.Null()], { description: 'Where the user signed up from' }),
+    role: Role,
+    ...Timestamps,
+  },
+  { $id: 'User' },
+)
+export type User = Static<typeof UserSchema>
+
+export const CreateUserBody = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    first_name: Name,
+    last_name: Name,
+    address: Type.Optional(Address),
+    role: Type.Optional(Type.Enum(ROLES, { description: 'Admins only' })),
+  },
+  { additionalProperties: false },
+)
+export type CreateUser = Static<typeof CreateUserBody>
+
+/** PUT replaces the writable fields; the password is optional (sent = changed), address defaults to "". */
+export const ReplaceUserBody = Type.Object(
+  {
+    email: Email,
+    password: Type.Optional(Password),
+    first_name: Name,
+    last_name: Name,
+    address: Type.Optional(Address),
+    role: Type.Optional(Type.Enum(ROLES, { description: 'Only admins may change it' })),
+  },
+  { additionalProperties: false },
+)
+export type ReplaceUser = Static<typeof ReplaceUserBody>
+
+/** PATCH is a JSON merge patch (RFC 7396): absent = unchanged; null clears the address. */
+export const UpdateUserBody = Type.Object(
+  {
+    email: Type.Optional(Email),
+    password: Type.Optional(Password),
+    first_name: Type.Optional(Name),
+    last_name: Type.Optional(Name),
+    address: Type.Optional(Type.Union([Address, Type.Null()])),
+    role: Type.Optional(Type.Enum(ROLES, { description: 'Only admins may change it' })),
+  },
+  { additionalProperties: false },
+)
+export type UpdateUser = Static<typeof UpdateUserBody>
+
+export const USER_ORDERINGS = ['id', 'last_name', 'email', 'created_at'] as const
+const Orderings = USER_ORDERINGS.flatMap((o) => [o, `-${o}`])
+
+export const ListUsersQuery = Type.Object({
+  ...PageQuery,
+  first_name: Type.Optional(Type.String({ description: 'Exact match' })),
+  last_name: Type.Optional(Type.String({ description: 'Exact match' })),
+  email: Type.Optional(Type.String({ description: 'Exact match, case-insensitive' })),
+  search: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'Case-insensitive fragment of last name or email',
+    }),
+  ),
+  country: Type.Optional(CountryCode),
+  since_id: Type.Optional(Type.Integer({ minimum: 0, description: 'Only ids greater than this' })),
+  max_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Only ids less than this' })),
+  created_after: Type.Optional(Timestamp),
+  created_before: Type.Optional(Timestamp),
+  ordering: Type.Optional(Type.Enum(Orderings, { default: 'id', description: '`-` for descending' })),
+})
+export type ListUsers = Static<typeof ListUsersQuery>
+
+/**
+ * Routes answer with these references, never with UserSchema itself: a schema whose $id is also used
+ * inline makes Fastify's serializer lose the shared copy. In OpenAPI it is `#/components/schemas/User`.
+ */
+export const UserRef = Type.Ref('User')
+export const UserPage = Page(UserRef)
+export const UserIdParams = Type.Object({ id: Id })

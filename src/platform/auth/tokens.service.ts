@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import type { Db } from '../../db/database.js'
+import { AppError } from '../../http/problem.js'
+import type { UsersRepository } from '../../modules/users/users.repository.js'
+import type { Actor } from './actor.js'
+import type { Passwords } from './passwords.js'
+import type { TokensRepository } from './tokens.repository.js'
+
+/** Tokens carry a recognisable prefix (so secret scanners can find leaked ones) and 256 random bits. */
+const PREFIX = 'cus_'
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+
+export function createTokensService(deps: {
+  db: Db
+  repo: TokensRepository
+  users: Pick<UsersRepository, 'findByEmail'>
+  passwords: Pick<Passwords, 'verify' | 'verifyNothing'>
+  ttlSeconds: number
+  /** 0 disables the cache: every request then looks its token up in the database. */
+  cacheSeconds: number
+}) {
+  const { db, repo } = deps
+  // Token hash → actor. Bounded in size and age. Revocations on this instance evict at once; another
+  // instance may honour a revoked token for at most `cacheSeconds` (documented in the README).
+  const cache =
+    deps.cacheSeconds > 0 ? new LRUCache<string, Actor>({ max: 50_000, ttl: deps.cacheSeconds * 1000 }) : null
+
+  const evict = (match: (actor: Actor) => boolean) => {
+    if (!cache) return
+    for (const [hash, actor] of cache.entries()) if (match(actor)) cache.delete(hash)
+  }
+
+  return {
+    /** Exchanges credentials for a new bearer token. Unknown email and wrong password look the same. */
+    async issue(email: string, password: string) {
+      const user = await deps.users.findByEmail(db, email)
+      const valid = user
+        ? await deps.passwords.verify(user.password_hash, password)
+        : await deps.passwords.verifyNothing(password)
+      if (!user || !valid) {
+        throw new AppError(
+          401,
+          'invalid_credentials',
+          'The email or password is wrong.',
+          {},
+          {
+            'www-authenticate': 'Bearer realm="custodian"',
+          },
+        )
+      }
+      const token = PREFIX + randomBytes(32).toString('base64url')
+      const expires_at = new Date(Date.now() + deps.ttlSeconds * 1000)
+      await repo.insert(db, { user_id: user.id, token_hash: hashToken(token), expires_at })
+      return { token, expires_at }
+    },
+
+    /** The actor a bearer token stands for, or null when it is unknown, expired or revoked. */
+    async authenticate(token: string): Promise<Actor | null> {
+      if (!token.startsWith(PREFIX) || token.length > 200) return null
+      const hash = hashToken(token)
+      const cached = cache?.get(hash)
+      if (cached) return cached
+      const row = await repo.findActive(db, hash)
+      if (!row) return null
+      const actor: Actor = { id: row.user_id, role: row.role, tokenId: row.token_id }
+      // Never cache past the token's own expiry.
+      cache?.set(hash, actor, {
+        ttl: Math.min(deps.cacheSeconds * 1000, row.expires_at.getTime() - Date.now()),
+      })
+      return actor
+    },
+
+    async revoke(actor: Actor) {
+      await repo.delete(db, actor.tokenId)
+      evict((a) => a.tokenId === actor.tokenId)
+    },
+
+    /**
+     * Revokes a user's tokens (all, or all but `keep`) inside the caller's transaction. Also the hook to
+     * call when a user's role changes, so this instance stops trusting the cached role.
+     */
+    async revokeForUser(tx: Db, userId: number, keep?: number) {
+      await repo.deleteForUser(tx, userId, keep)
+      evict((a) => a.id === userId && a.tokenId !== keep)
+    },
+
+    forgetUser(userId: number) {
+      evict((a) => a.id === userId)
+    },
+  }
+}
+
+export type TokensService = ReturnType<typeof createTokensService>

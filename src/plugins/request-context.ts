@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, RawRequestDefaultExpression } from 'fastify'
+import fp from 'fastify-plugin'
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/
+
+/** A caller's X-Request-ID when it is a safe token of at most 128 characters, else a new UUID. */
+export function requestId(raw: RawRequestDefaultExpression): string {
+  const header = raw.headers['x-request-id']
+  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID()
+}
+
+/**
+ * Echoes the request id on every response (errors included) and writes exactly one log line per
+ * request: id, method, route, status, latency and user. No headers, bodies or query strings are logged,
+ * so no password, token or search term can reach the log.
+ */
+export const requestContextPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id)
+    })
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? null,
+          path: request.url.split('?')[0],
+          status: reply.statusCode,
+          latency_ms: Math.round(reply.elapsedTime * 100) / 100,
+          user_id: request.actor?.id ?? null,
+        },
+        'request',
+      )
+    })
+  },
+  { name: 'request-context' },
+)

@@ -1,0 +1,98 @@
+import { Writable } from 'node:stream'
+import { type App, buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import type { Db } from '../../src/db/database.js'
+import { createAdmin } from '../../src/modules/users/admin-bootstrap.js'
+import { usersRepository } from '../../src/modules/users/users.repository.js'
+import type { User } from '../../src/modules/users/users.schemas.js'
+import { passwords } from '../../src/platform/auth/passwords.js'
+import { backend, createTestDatabase } from './database.js'
+
+export const PUBLIC_URL = 'https://custodian.test'
+export { backend }
+
+export interface TestUser {
+  user: User
+  email: string
+  password: string
+  token: string
+  /** Headers that authenticate as this user. */
+  auth: { authorization: string }
+}
+
+let sequence = 0
+/** A unique email per call, so tests never collide on the unique index. */
+export const uniqueEmail = (name = 'user') => `${name}.${process.pid}.${++sequence}.${Date.now()}@example.ch`
+
+/**
+ * The app on a fresh database, with every log line captured (`logs`), and factories that go through
+ * the public API like a client would.
+ */
+export async function createTestApp(env: Record<string, string> = {}) {
+  const database = await createTestDatabase()
+  const logs: string[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk))
+      done()
+    },
+  })
+  const config = loadConfig({ PUBLIC_URL, LOG_LEVEL: 'info', ...env })
+  const app = await buildApp({ config, db: database.db, logger: { level: 'info', stream } })
+  await app.ready()
+  const make = factories(app, database.db)
+  return {
+    app,
+    db: database.db,
+    database,
+    logs,
+    make,
+    async close() {
+      await app.close()
+      await database.close()
+    },
+  }
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>
+
+export function factories(app: App, db: Db) {
+  const signIn = async (email: string, password: string) => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email, password } })
+    if (res.statusCode !== 201) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`)
+    return res.json<{ token: string }>().token
+  }
+  const withToken = async (user: User, email: string, password: string): Promise<TestUser> => {
+    const token = await signIn(email, password)
+    return { user, email, password, token, auth: { authorization: `Bearer ${token}` } }
+  }
+  return {
+    signIn,
+    /** Signs a user up through POST /users and signs them in. */
+    async user(
+      fields: Partial<{ email: string; first_name: string; last_name: string; address: string }> = {},
+    ) {
+      const password = `pw-${Math.random().toString(36).slice(2)}-Secret`
+      const email = fields.email ?? uniqueEmail()
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { first_name: 'Serge', last_name: 'Karamazov', address: '', ...fields, email, password },
+      })
+      if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`)
+      return withToken(res.json<User>(), email, password)
+    },
+    /** An admin, created the way `custodian create-admin` does, signed in. */
+    async admin() {
+      const password = `admin-${Math.random().toString(36).slice(2)}-Secret`
+      const email = uniqueEmail('admin')
+      const row = await createAdmin({ db, repo: usersRepository, passwords }, { email, password })
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/users/${row.id}`,
+        headers: { authorization: `Bearer ${await signIn(email, password)}` },
+      })
+      return withToken(res.json<User>(), email, password)
+    },
+  }
+}

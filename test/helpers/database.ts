@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto'
+import postgres from 'postgres'
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../src/db/database.js'
+
+export const backend: 'pglite' | 'postgres' = process.env.TEST_DB === 'postgres' ? 'postgres' : 'pglite'
+
+/**
+ * A fresh, migrated database for one test file: PGlite in memory, or a new database on the PostgreSQL
+ * server (dropped again on close), so files run in parallel without seeing each other's rows.
+ */
+export async function createTestDatabase(): Promise<DatabaseHandle & { url: string | null }> {
+  if (backend === 'pglite') {
+    const handle = await openDatabase({ kind: 'pglite', dataDir: null })
+    await migrateToLatest(handle.db)
+    return { ...handle, url: null }
+  }
+  const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const name = `custodian_test_${randomBytes(6).toString('hex')}`
+  const server = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await server.unsafe(`CREATE DATABASE ${name}`)
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString() })
+  await migrateToLatest(handle.db)
+  return {
+    ...handle,
+    url: url.toString(),
+    async close() {
+      await handle.close()
+      await server.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await server.end()
+    },
+  }
+}
