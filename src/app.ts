@@ -71,7 +71,8 @@ export async function buildApp({ config, db, logger }: AppDeps) {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validators())
-  // RFC 7396 merge patches are JSON.
+  // Bodies are JSON (RFC 7396 merge patches included); anything else, text/plain too, is a 415.
+  app.removeContentTypeParser('text/plain')
   app.addContentTypeParser(
     'application/merge-patch+json',
     { parseAs: 'string' },

@@ -83,7 +83,7 @@ export function renderProblem(
   error: AppError,
   context: { instance: string; requestId: string },
 ): ProblemBody {
-  return {
+  const problem: ProblemBody = {
     type: problemType(error.code),
     title: STATUS_CODES[error.status] ?? 'Error',
     status: error.status,
@@ -91,6 +91,9 @@ export function renderProblem(
     instance: context.instance,
     code: error.code,
     request_id: context.requestId,
-    ...error.extras,
   }
+  // Extensions follow the standard members and can never overwrite one.
+  for (const [member, value] of Object.entries(error.extras))
+    if (!(member in problem)) problem[member] = value
+  return problem
 }

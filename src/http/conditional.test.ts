@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { etag, notModified, precondition } from './conditional.js'
+import { AppError } from './problem.js'
+
+describe('If-Match', () => {
+  it('is no condition when absent, unless required (428)', () => {
+    expect(precondition(undefined, false)).toBeNull()
+    expect(() => precondition(undefined, true)).toThrow(expect.objectContaining({ status: 428 }))
+  })
+
+  it('reads * and lists of strong tags; weak or foreign tags name no version', () => {
+    expect(precondition('*', true)).toBe('any')
+    expect(precondition(`${etag(3)}, ${etag(7)}`, false)).toEqual([3, 7])
+    expect(precondition('W/"v3"', false)).toEqual([])
+    expect(precondition('"something-else"', false)).toEqual([])
+  })
+
+  it('If-None-Match compares weakly', () => {
+    expect(notModified('W/"v2"', 2)).toBe(true)
+    expect(notModified('"v1", "v2"', 2)).toBe(true)
+    expect(notModified('"v1"', 2)).toBe(false)
+    expect(notModified(undefined, 2)).toBe(false)
+  })
+
+  it('errors are AppErrors with a stable code', () => {
+    try {
+      precondition('', true)
+    } catch (error) {
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).code).toBe('precondition_required')
+    }
+  })
+})

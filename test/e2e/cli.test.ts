@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+/** The real `custodian` command, run from source with the embedded database in a temporary directory. */
+const CLI = [join('node_modules', '.bin', 'tsx'), 'src/cli.ts']
+let dataDir: string
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'custodian-e2e-'))
+})
+afterAll(() => rm(dataDir, { recursive: true, force: true }))
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  return port
+}
+
+function run(args: string[], env: Record<string, string>, stdin?: string) {
+  const child = spawn(CLI[0]!, [CLI[1]!, ...args], {
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d) => {
+    output += d
+  })
+  child.stderr.on('data', (d) => {
+    output += d
+  })
+  child.stdin.end(stdin ?? '')
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  return { child, exited, output: () => output }
+}
+
+async function waitForReady(url: string, child: ChildProcess) {
+  for (let i = 0; i < 200 && child.exitCode === null; i++) {
+    try {
+      const res = await fetch(`${url}/ready`)
+      if (res.status === 200) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('the server did not become ready')
+}
+
+describe('custodian CLI', () => {
+  it('serve: embedded database, first admin from the environment, JSON logs, graceful exit on SIGTERM', async () => {
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const server = run(['serve'], {
+      PORT: String(port),
+      ADMIN_EMAIL: 'root@example.ch',
+      ADMIN_PASSWORD: 'first-admin-Secret',
+    })
+    try {
+      await waitForReady(base, server.child)
+      const token = await fetch(`${base}/api/v1/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'root@example.ch', password: 'first-admin-Secret' }),
+      })
+      expect(token.status).toBe(201)
+      const { token: bearer } = (await token.json()) as { token: string }
+      const users = await fetch(`${base}/api/v1/users`, { headers: { authorization: `Bearer ${bearer}` } })
+      const page = (await users.json()) as { results: { role: string; url: string }[] }
+      expect(page.results[0]?.role).toBe('admin')
+      expect(page.results[0]?.url).toBe(`http://localhost:${port}/api/v1/users/1`)
+    } finally {
+      server.child.kill('SIGTERM')
+    }
+    expect(await server.exited).toBe(0)
+    const lines = server
+      .output()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(lines.some((l) => l.msg === 'created the first admin from ADMIN_EMAIL')).toBe(true)
+    expect(lines.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')).toBe(true)
+    expect(server.output()).not.toContain('first-admin-Secret')
+  })
+
+  it('create-admin reads the password from stdin and refuses a taken email', async () => {
+    const first = run(['create-admin', '--email', 'second@example.ch'], {}, 'stdin-admin-Secret\n')
+    expect(await first.exited).toBe(0)
+    expect(first.output()).toMatch(/created admin \d+ <second@example.ch>/)
+    const again = run(['create-admin', '--email', 'SECOND@example.ch'], {}, 'stdin-admin-Secret\n')
+    expect(await again.exited).toBe(1)
+    expect(again.output()).toContain('already exists')
+  })
+
+  it('refuses to start with invalid configuration, naming the variable', async () => {
+    const bad = run(['serve'], { PORT: 'eighty' })
+    expect(await bad.exited).toBe(1)
+    expect(bad.output()).toContain('PORT must be integer')
+  })
+
+  it('openapi --check fails on a stale file', async () => {
+    const stale = join(dataDir, 'stale.json')
+    const check = run(['openapi', stale, '--check'], {})
+    expect(await check.exited).toBe(1)
+    expect(check.output()).toContain('is stale')
+    const write = run(['openapi', stale], {})
+    expect(await write.exited).toBe(0)
+    expect(await run(['openapi', stale, '--check'], {}).exited).toBe(0)
+  })
+})
