@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyPluginAsync, type FastifyServerOptions, LogController } from 'fastify'
+import { Redis } from 'ioredis'
 import type { Config } from './config.js'
 import type { Db } from './db/database.js'
 import { installErrorHandling } from './http/errors.js'
@@ -19,6 +20,7 @@ import { passThroughSignupGate } from './platform/geolocation/signup-gate.js'
 import { authPlugin } from './plugins/auth.js'
 import { healthRoutes } from './plugins/health.js'
 import { openApiPlugin } from './plugins/openapi.js'
+import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestContextPlugin, requestId } from './plugins/request-context.js'
 
 export interface AppDeps {
@@ -103,14 +105,21 @@ export async function buildApp({ config, db, logger }: AppDeps) {
   })
 
   await app.register(authPlugin, { tokens })
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    : null
+  if (redis) app.addHook('onClose', async () => void (await redis.quit()))
+  await app.register(rateLimitPlugin, { ...config.rateLimit, redis })
+  const credentialsLimit = { max: config.rateLimit.credentialsMax, timeWindow: config.rateLimit.windowMs }
   await app.register(healthRoutes, { db })
   const api: FastifyPluginAsync = async (api) => {
     await api.register(usersRoutes, {
       users,
       publicUrl: config.publicUrl,
       requireIfMatch: config.requireIfMatch,
+      credentialsLimit,
     })
-    await api.register(tokensRoutes, { tokens })
+    await api.register(tokensRoutes, { tokens, credentialsLimit })
   }
   await app.register(api, { prefix: '/api/v1' })
   return app

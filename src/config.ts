@@ -23,6 +23,10 @@ const EnvSchema = Type.Object({
   TOKEN_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   REQUIRE_IF_MATCH: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
+  RATE_LIMIT_CREDENTIALS_MAX: Type.Integer({ minimum: 1, default: 20 }),
+  RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -42,6 +46,9 @@ export interface Config {
   tokenCacheSeconds: number
   requireIfMatch: boolean
   bodyLimitBytes: number
+  /** Shared rate-limit counters; null keeps them in-process. */
+  redisUrl: string | null
+  rateLimit: { max: number; credentialsMax: number; windowMs: number }
 }
 
 export class ConfigError extends Error {
@@ -85,5 +92,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
     requireIfMatch: e.REQUIRE_IF_MATCH,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    redisUrl: e.REDIS_URL ?? null,
+    rateLimit: {
+      max: e.RATE_LIMIT_MAX,
+      credentialsMax: e.RATE_LIMIT_CREDENTIALS_MAX,
+      windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
+    },
   }
 }

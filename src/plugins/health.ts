@@ -21,25 +21,33 @@ const HealthSchema = Type.Object({
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   const schema = { tags: ['operations'], response: { 200: HealthSchema, 503: HealthSchema } }
 
-  app.get('/health', { schema: { ...schema, summary: 'Liveness' } }, async (_req, reply) => {
-    reply.type('application/health+json')
-    return { status: 'pass' as const }
-  })
+  app.get(
+    '/health',
+    { config: { rateLimit: false }, schema: { ...schema, summary: 'Liveness' } },
+    async (_req, reply) => {
+      reply.type('application/health+json')
+      return { status: 'pass' as const }
+    },
+  )
 
-  app.get('/ready', { schema: { ...schema, summary: 'Readiness' } }, async (req, reply) => {
-    let database: { status: string; output?: string }
-    try {
-      await ping(db)
-      const pending = await pendingMigrations(db)
-      database = pending.length
-        ? { status: 'fail', output: `pending migrations: ${pending.join(', ')} (run custodian migrate)` }
-        : { status: 'pass' }
-    } catch (error) {
-      req.log.warn({ err: error }, 'readiness check failed')
-      database = { status: 'fail', output: 'database unreachable' }
-    }
-    const status = database.status === 'pass' ? ('pass' as const) : ('fail' as const)
-    reply.type('application/health+json').status(status === 'pass' ? 200 : 503)
-    return { status, checks: { 'database:connection': [database] } }
-  })
+  app.get(
+    '/ready',
+    { config: { rateLimit: false }, schema: { ...schema, summary: 'Readiness' } },
+    async (req, reply) => {
+      let database: { status: string; output?: string }
+      try {
+        await ping(db)
+        const pending = await pendingMigrations(db)
+        database = pending.length
+          ? { status: 'fail', output: `pending migrations: ${pending.join(', ')} (run custodian migrate)` }
+          : { status: 'pass' }
+      } catch (error) {
+        req.log.warn({ err: error }, 'readiness check failed')
+        database = { status: 'fail', output: 'database unreachable' }
+      }
+      const status = database.status === 'pass' ? ('pass' as const) : ('fail' as const)
+      reply.type('application/health+json').status(status === 'pass' ? 200 : 503)
+      return { status, checks: { 'database:connection': [database] } }
+    },
+  )
 }

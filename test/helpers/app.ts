@@ -37,7 +37,14 @@ export async function createTestApp(env: Record<string, string> = {}) {
       done()
     },
   })
-  const config = loadConfig({ PUBLIC_URL, LOG_LEVEL: 'info', ...env })
+  // inject() counts against the rate limits: tests get generous ones unless they set their own.
+  const config = loadConfig({
+    PUBLIC_URL,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_MAX: '100000',
+    RATE_LIMIT_CREDENTIALS_MAX: '100000',
+    ...env,
+  })
   const app = await buildApp({ config, db: database.db, logger: { level: 'info', stream } })
   await app.ready()
   const make = factories(app, database.db)

@@ -4,6 +4,7 @@ import type { UserRow } from '../../db/schema.js'
 import { precondition } from '../../http/conditional.js'
 import { sendItem, sendPage } from '../../http/replies.js'
 import { problems } from '../../http/schemas.js'
+import type { RouteRateLimit } from '../../plugins/rate-limit.js'
 import {
   CreateUserBody,
   ListUsersQuery,
@@ -22,7 +23,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
   users: UsersService
   publicUrl: string
   requireIfMatch: boolean
-}> = async (app, { users, publicUrl, requireIfMatch }) => {
+  credentialsLimit: RouteRateLimit
+}> = async (app, { users, publicUrl, requireIfMatch, credentialsLimit }) => {
   const urlOf = (id: number) => `${publicUrl}/api/v1/users/${id}`
   const present = (u: UserRow): User => ({
     id: u.id,
@@ -42,12 +44,12 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/users',
     {
-      config: { auth: 'optional' },
+      config: { auth: 'optional', rateLimit: credentialsLimit },
       schema: {
         tags,
         summary: 'Sign up (or, as an admin, create a user with any role)',
         body: CreateUserBody,
-        response: { 201: UserRef, 204: { type: 'null' }, ...problems(400, 403, 409, 413, 415) },
+        response: { 201: UserRef, 204: { type: 'null' }, ...problems(400, 403, 409, 413, 415, 429) },
       },
     },
     async (req, reply) => {

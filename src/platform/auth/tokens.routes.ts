@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Email, problems, Timestamp } from '../../http/schemas.js'
+import type { RouteRateLimit } from '../../plugins/rate-limit.js'
 import type { TokensService } from './tokens.service.js'
 
 const tags = ['auth']
@@ -18,15 +19,19 @@ const TokenSchema = Type.Object({
   expires_at: Timestamp,
 })
 
-export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> = async (app, { tokens }) => {
+export const tokensRoutes: FastifyPluginAsyncTypebox<{
+  tokens: TokensService
+  credentialsLimit: RouteRateLimit
+}> = async (app, { tokens, credentialsLimit }) => {
   app.post(
     '/tokens',
     {
+      config: { rateLimit: credentialsLimit },
       schema: {
         tags,
         summary: 'Exchange email and password for a bearer token',
         body: CreateTokenBody,
-        response: { 201: TokenSchema, ...problems(400, 401, 415) },
+        response: { 201: TokenSchema, ...problems(400, 401, 415, 429) },
       },
     },
     async (req, reply) => {

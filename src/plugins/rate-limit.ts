@@ -1,0 +1,56 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import { AppError } from '../http/problem.js'
+
+export interface RateLimitOptions {
+  /** Requests per window for each client on most routes. */
+  max: number
+  /** Requests per window for each client on the credential routes (sign-up and sign-in). */
+  credentialsMax: number
+  windowMs: number
+  /** Shared counters for every instance; null keeps them in this process. */
+  redis: Redis | null
+}
+
+/** The stricter limit of the credential routes (POST /users, POST /tokens), as route config. */
+export interface RouteRateLimit {
+  max: number
+  timeWindow: number
+}
+
+/**
+ * Per-client rate limits: a client is its user when authenticated, else its IP. Counted after
+ * authentication (`preHandler`), so a user's limit follows them across addresses. Headers follow
+ * draft-ietf-httpapi-ratelimit-headers-07: `RateLimit-Limit`, `-Remaining`, `-Reset` and
+ * `RateLimit-Policy`; a refusal is `429 rate_limited` with `Retry-After`. If Redis fails, requests are
+ * served (fail open) rather than the whole API going down with the limiter.
+ */
+export const rateLimitPlugin = fp(
+  async (app: FastifyInstance, options: RateLimitOptions) => {
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max: options.max,
+      timeWindow: options.windowMs,
+      enableDraftSpec: true,
+      skipOnError: true,
+      ...(options.redis && { redis: options.redis, nameSpace: 'custodian:rate-limit:' }),
+      keyGenerator: (request) => (request.actor ? `user:${request.actor.id}` : `ip:${request.ip}`),
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          429,
+          'rate_limited',
+          `Too many requests: the limit is ${context.max}. Retry in ${context.after}.`,
+        ),
+    })
+    const windowSeconds = Math.ceil(options.windowMs / 1000)
+    app.addHook('onSend', async (request, reply) => {
+      const limit = request.routeOptions.config.rateLimit
+      if (limit === false || !reply.hasHeader('ratelimit-limit')) return
+      reply.header('ratelimit-policy', `${reply.getHeader('ratelimit-limit')};w=${windowSeconds}`)
+    })
+  },
+  { name: 'rate-limit', dependencies: ['auth'] },
+)

@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp, uniqueEmail } from '../helpers/app.js'
+
+const LIMITS = { RATE_LIMIT_MAX: '5', RATE_LIMIT_CREDENTIALS_MAX: '2', RATE_LIMIT_WINDOW_SECONDS: '60' }
+
+describe('rate limits (in-process)', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await createTestApp(LIMITS)
+  })
+  afterAll(() => t.close())
+
+  const signIn = (remoteAddress: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      remoteAddress,
+      payload: { email: uniqueEmail('nobody'), password: 'irrelevant-1' },
+    })
+
+  it('sign-in is limited per IP more strictly; the refusal is a 429 problem with Retry-After', async () => {
+    const first = await signIn('10.0.0.1')
+    expect(first.statusCode).toBe(401)
+    expect(first.headers['ratelimit-limit']).toBe('2')
+    expect(first.headers['ratelimit-remaining']).toBe('1')
+    expect(first.headers['ratelimit-policy']).toBe('2;w=60')
+    expect((await signIn('10.0.0.1')).statusCode).toBe(401)
+    const refused = await signIn('10.0.0.1')
+    expect(refused.statusCode).toBe(429)
+    expect(refused.headers['content-type']).toBe('application/problem+json')
+    expect(refused.json()).toMatchObject({ status: 429, code: 'rate_limited' })
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    // Another client is not affected.
+    expect((await signIn('10.0.0.2')).statusCode).toBe(401)
+  })
+
+  it('counts an authenticated client by user, not by address', async () => {
+    const me = await t.make.user().catch(() => null)
+    // make.user signs up and in from the default inject address, which the credential limit allows twice.
+    expect(me).not.toBeNull()
+    const read = (remoteAddress: string) =>
+      t.app.inject({ url: `/api/v1/users/${me!.user.id}`, headers: me!.auth, remoteAddress })
+    const statuses = []
+    for (const address of ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5', '10.1.0.6']) {
+      statuses.push((await read(address)).statusCode)
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
+  })
+
+  it('never limits /health and /ready', async () => {
+    for (let i = 0; i < 8; i++)
+      expect((await t.app.inject({ url: '/health', remoteAddress: '10.2.0.1' })).statusCode).toBe(200)
+  })
+})
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+async function redisAvailable(): Promise<boolean> {
+  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000 })
+  try {
+    await probe.connect()
+    await probe.ping()
+    return true
+  } catch {
+    return false
+  } finally {
+    probe.disconnect()
+  }
+}
+
+// Redis runs on CI and on the project's machines; a laptop without it skips this block, visibly.
+const redisUp = await redisAvailable()
+if (!redisUp && process.env.CI === 'true') throw new Error(`CI=true and Redis is unreachable at ${redisUrl}`)
+
+describe.skipIf(!redisUp)(`rate limits shared through Redis (${redisUrl})`, () => {
+  let a: TestApp
+  let b: TestApp
+  beforeAll(async () => {
+    // Two instances: counters in Redis are shared; a unique window keeps runs from seeing each other.
+    const env = {
+      ...LIMITS,
+      RATE_LIMIT_WINDOW_SECONDS: String(600 + Math.floor(Math.random() * 1000)),
+      REDIS_URL: redisUrl,
+    }
+    a = await createTestApp(env)
+    b = await createTestApp(env)
+  })
+  afterAll(async () => {
+    await a.close()
+    await b.close()
+  })
+
+  it('a client refused by one instance is refused by the other', async () => {
+    const address = `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`
+    const signIn = (t: TestApp) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        remoteAddress: address,
+        payload: { email: uniqueEmail('nobody'), password: 'irrelevant-1' },
+      })
+    expect((await signIn(a)).statusCode).toBe(401)
+    expect((await signIn(b)).statusCode).toBe(401)
+    expect((await signIn(a)).statusCode).toBe(429)
+    expect((await signIn(b)).statusCode).toBe(429)
+  })
+})
