@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { pageRequest } from '../../db/pagination.js'
 import type { UserRow } from '../../db/schema.js'
 import { precondition } from '../../http/conditional.js'
 import { sendItem, sendPage } from '../../http/replies.js'
@@ -71,7 +70,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const slice = await users.list(req.actor!, req.query, (ordering) => pageRequest(req.query, ordering))
+      const slice = await users.list(req.actor!, req.query)
       return sendPage(req, reply, publicUrl, slice, present)
     },
   )

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database.js'
-import type { PageRequest } from '../../db/pagination.js'
+import { pageRequest } from '../../db/pagination.js'
 import type { UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { etag } from '../../http/conditional.js'
@@ -51,6 +51,9 @@ export function createUsersService(deps: {
     return updated
   }
 
+  const get = async (actor: Actor, id: number): Promise<UserRow> =>
+    (await repo.findVisible(db, actor, id)) ?? fail.notFound('User', id)
+
   return {
     /** Sign-up (anyone, through the gate) or creation by an admin (any role, no gate). */
     async create(actor: Actor | null, body: CreateUser, client: { ip: string }): Promise<UserRow> {
@@ -67,13 +70,11 @@ export function createUsersService(deps: {
       })
     },
 
-    async get(actor: Actor, id: number): Promise<UserRow> {
-      return (await repo.findVisible(db, actor, id)) ?? fail.notFound('User', id)
-    },
+    get,
 
-    async list(actor: Actor, query: ListUsers, page: (ordering: string) => PageRequest) {
+    async list(actor: Actor, query: ListUsers) {
       const ordering = query.ordering ?? 'id'
-      return repo.list(db, actor, query, page(ordering), userSort(ordering))
+      return repo.list(db, actor, query, pageRequest(query, ordering), userSort(ordering))
     },
 
     async replace(actor: Actor, id: number, body: ReplaceUser, precondition: Precondition) {
@@ -94,7 +95,7 @@ export function createUsersService(deps: {
       const changes: UserUpdate = { ...fields, ...(address !== undefined && { address: address ?? '' }) }
       if (Object.keys(changes).length === 0 && password === undefined) {
         // An empty merge patch changes nothing: answer with the item, still honouring If-Match.
-        const current = await this.get(actor, id)
+        const current = await get(actor, id)
         if (Array.isArray(precondition) && !precondition.includes(current.version))
           await explainMiss(actor, id)
         return current
