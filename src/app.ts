@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -22,10 +21,13 @@ import { healthRoutes } from './plugins/health.js'
 import { openApiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestContextPlugin, requestId } from './plugins/request-context.js'
+import { securityHeadersPlugin } from './plugins/security-headers.js'
 
 export interface AppDeps {
   config: Config
   db: Db
+  /** Pipelined single-row lookups (see DatabaseHandle); defaults to `db`. */
+  lookups?: Db
   /** Pino options, or false for silence (tests). */
   logger?: FastifyServerOptions['logger']
 }
@@ -54,7 +56,7 @@ function validators() {
 }
 
 /** Builds the whole service around a database. Never listens: `main.ts` does, tests `inject`. */
-export async function buildApp({ config, db, logger }: AppDeps) {
+export async function buildApp({ config, db, lookups = db, logger }: AppDeps) {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -84,12 +86,13 @@ export async function buildApp({ config, db, logger }: AppDeps) {
   app.addSchema(UserSchema)
   installErrorHandling(app)
 
-  await app.register(helmet, { global: true })
+  await app.register(securityHeadersPlugin)
   await app.register(requestContextPlugin)
   await app.register(openApiPlugin)
 
   const tokens = createTokensService({
     db,
+    lookups,
     repo: tokensRepository,
     users: usersRepository,
     passwords,
@@ -98,6 +101,7 @@ export async function buildApp({ config, db, logger }: AppDeps) {
   })
   const users = createUsersService({
     db,
+    lookups,
     repo: usersRepository,
     passwords,
     tokens,

@@ -2,10 +2,11 @@ import { type ExpressionBuilder, sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import { violatedUniqueConstraint } from '../../db/database.js'
 import { fetchPage, type PageRequest, type Sort } from '../../db/pagination.js'
+import { prepared } from '../../db/prepared.js'
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { fail } from '../../http/problem.js'
-import type { Actor } from '../../platform/auth/actor.js'
+import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
 import type { ListUsers } from './users.schemas.js'
 
 /** Ownership lives in the query: a user sees their own row, an admin every row. */
@@ -22,6 +23,19 @@ function matching(precondition: Precondition) {
       ? eb.lit(true)
       : eb('users.version', 'in', [0, ...precondition])
 }
+
+const findVisible = Object.fromEntries(
+  ROLES.map((role) => [
+    role,
+    prepared(['id', 'actorId'], (db, p) =>
+      db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', p.id)
+        .where(visibleTo({ id: p.actorId, role, tokenId: 0 })),
+    ),
+  ]),
+) as Record<Role, (db: Db, params: { id: number; actorId: number }) => Promise<UserRow[]>>
 
 const translateUniqueViolation = (error: unknown): never => {
   if (violatedUniqueConstraint(error) === 'users_email_key') {
@@ -54,8 +68,10 @@ export const usersRepository = {
       .catch(translateUniqueViolation)
   },
 
+  /** One user, if the actor may see it. Prepared: every authenticated read of a user runs it. */
   async findVisible(db: Db, actor: Actor, id: number): Promise<UserRow | undefined> {
-    return db.selectFrom('users').selectAll().where('id', '=', id).where(visibleTo(actor)).executeTakeFirst()
+    const [row] = await findVisible[actor.role](db, { id, actorId: actor.id })
+    return row
   },
 
   /** For sign-in only: case-insensitive, through the unique index on lower(email). */

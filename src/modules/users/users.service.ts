@@ -13,6 +13,8 @@ import type { CreateUser, ListUsers, ReplaceUser, UpdateUser } from './users.sch
 
 export function createUsersService(deps: {
   db: Db
+  /** Single-row reads outside transactions (a pipelined connection on PostgreSQL). */
+  lookups: Db
   repo: UsersRepository
   passwords: Pick<Passwords, 'hash'>
   tokens: Pick<TokensService, 'revokeForUser' | 'forgetUser'>
@@ -52,7 +54,7 @@ export function createUsersService(deps: {
   }
 
   const get = async (actor: Actor, id: number): Promise<UserRow> =>
-    (await repo.findVisible(db, actor, id)) ?? fail.notFound('User', id)
+    (await repo.findVisible(deps.lookups, actor, id)) ?? fail.notFound('User', id)
 
   return {
     /** Sign-up (anyone, through the gate) or creation by an admin (any role, no gate). */

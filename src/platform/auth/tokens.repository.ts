@@ -1,22 +1,24 @@
 import type { Db } from '../../db/database.js'
-import type { Role } from './actor.js'
+import { prepared } from '../../db/prepared.js'
+
+const findActive = prepared(['tokenHash', 'now'], (db, p) =>
+  db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .select(['tokens.id as token_id', 'tokens.user_id', 'tokens.expires_at', 'users.role'])
+    .where('tokens.token_hash', '=', p.tokenHash)
+    .where('tokens.expires_at', '>', p.now),
+)
 
 export const tokensRepository = {
   async insert(db: Db, row: { user_id: number; token_hash: string; expires_at: Date }) {
     return db.insertInto('tokens').values(row).returning(['id', 'expires_at']).executeTakeFirstOrThrow()
   },
 
-  /** The holder of an unexpired token, with their current role. */
+  /** The holder of an unexpired token, with their current role. Prepared: it runs on every request. */
   async findActive(db: Db, tokenHash: string) {
-    return db
-      .selectFrom('tokens')
-      .innerJoin('users', 'users.id', 'tokens.user_id')
-      .select(['tokens.id as token_id', 'tokens.user_id', 'tokens.expires_at', 'users.role'])
-      .where('tokens.token_hash', '=', tokenHash)
-      .where('tokens.expires_at', '>', new Date())
-      .executeTakeFirst() as Promise<
-      { token_id: number; user_id: number; expires_at: Date; role: Role } | undefined
-    >
+    const [row] = await findActive(db, { tokenHash, now: new Date() })
+    return row
   },
 
   async delete(db: Db, tokenId: number) {

@@ -14,6 +14,8 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 
 export function createTokensService(deps: {
   db: Db
+  /** Where the per-request token check runs (a pipelined connection on PostgreSQL). */
+  lookups: Db
   repo: TokensRepository
   users: Pick<UsersRepository, 'findByEmail'>
   passwords: Pick<Passwords, 'verify' | 'verifyNothing'>
@@ -62,7 +64,7 @@ export function createTokensService(deps: {
       const hash = hashToken(token)
       const cached = cache?.get(hash)
       if (cached) return cached
-      const row = await repo.findActive(db, hash)
+      const row = await repo.findActive(deps.lookups, hash)
       if (!row) return null
       const actor: Actor = { id: row.user_id, role: row.role, tokenId: row.token_id }
       // Never cache past the token's own expiry.
