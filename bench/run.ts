@@ -1,0 +1,632 @@
+/**
+ * `npm run bench`: the built server on a real PostgreSQL holding 10,000 users, measured in the same run
+ * as a bare Fastify route, so its numbers read as ratios to what this machine can do at all.
+ *
+ * 1. (Re)creates the database `custodian_bench`, migrates it with the CLI and seeds it.
+ * 2. Starts, as child processes on free ports of 127.0.0.1: the bare server, Custodian with its token
+ *    cache (the default) and Custodian without it (TOKEN_CACHE_SECONDS=0).
+ * 3. Measures each scenario with autocannon for BENCH_SECONDS after an unrecorded warm-up, bare first
+ *    and last; the ratios use the mean of the two bare runs.
+ * 4. Prints a markdown table and writes bench/results/latest.json.
+ *
+ * Children and the database are removed however the run ends (success, failure, SIGINT, time limit);
+ * any non-2xx response makes the run fail. Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2),
+ * BENCH_CONNECTIONS (16), BENCH_DATABASE_URL (maintenance connection,
+ * postgres://postgres@127.0.0.1:5432/postgres).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { hash } from '@node-rs/argon2'
+import autocannon from 'autocannon'
+import postgres from 'postgres'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const cli = path.join(root, 'dist', 'cli.js')
+const startedAt = performance.now()
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer (got ${JSON.stringify(raw)})`)
+  }
+  return value
+}
+
+const settings = {
+  seconds: positiveInt('BENCH_SECONDS', 10),
+  warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 2),
+  connections: positiveInt('BENCH_CONNECTIONS', 16),
+  pipelining: 1,
+  users: 10_000,
+  tokenCacheSeconds: 10,
+  rateLimitMax: 1_000_000_000,
+}
+const MAINTENANCE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+const DATABASE_NAME = 'custodian_bench'
+const PASSWORD = 'bench-password'
+const READER_EMAIL = 'reader@bench.example'
+const ADMIN_EMAIL = 'admin@bench.example'
+
+// biome-ignore format: a table
+const FIRST_NAMES = [
+  'Ada', 'Alan', 'Barbara', 'Claude', 'Donald', 'Edsger', 'Frances', 'Grace', 'Hedy', 'Ivan',
+  'John', 'Katherine', 'Leslie', 'Margaret', 'Niklaus', 'Ole', 'Radia', 'Shafi', 'Tim', 'Xavier',
+]
+// biome-ignore format: a table
+const LAST_NAMES = [
+  'Allen', 'Backus', 'Cerf', 'Dijkstra', 'Engelbart', 'Floyd', 'Goldwasser', 'Hamilton', 'Hopper',
+  'Iverson', 'Kahn', 'Knuth', 'Lamport', 'Liskov', 'McCarthy', 'Perlman', 'Ritchie', 'Sutherland',
+  'Thompson', 'Wirth',
+]
+const COUNTRIES = ['FR', 'DE', 'US', 'JP', 'BR']
+
+/** Logs a step to stderr, so stdout carries only the report. */
+function step(message: string) {
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)
+  console.error(`[bench ${seconds} s] ${message}`)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Clean-up
+
+/** Undo steps, run last registered first. */
+const undo: (() => Promise<unknown>)[] = []
+let cleaning: Promise<void> | undefined
+
+function onCleanup(task: () => Promise<unknown>) {
+  undo.push(task)
+}
+
+/** Runs every undo step once, even when called again (a signal during a clean-up already under way). */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    // A step registered while this runs (a server spawned just now) is still picked up.
+    for (let task = undo.pop(); task; task = undo.pop()) {
+      try {
+        await task()
+      } catch (error) {
+        console.error('bench: a clean-up step failed:', error)
+      }
+    }
+  })()
+  return cleaning
+}
+
+/** Exits explicitly: a forgotten handle (a keep-alive socket, a timer) must not keep the run alive. */
+async function exit(code: number): Promise<never> {
+  await cleanUp()
+  process.exit(code)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Processes
+
+interface Server {
+  name: string
+  url: string
+  child: ChildProcess
+}
+
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
+
+async function stop(child: ChildProcess) {
+  if (hasExited(child)) return
+  const exited = once(child, 'exit').then(() => 'exited' as const)
+  child.kill('SIGTERM')
+  const timeout = sleep(5_000, 'timeout' as const, { ref: false })
+  if ((await Promise.race([exited, timeout])) === 'timeout') {
+    child.kill('SIGKILL')
+    await exited
+  }
+}
+
+/** A port that was free a moment ago. The OS does not hand it out again right away. */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const address = probe.address()
+  probe.close()
+  if (address === null || typeof address === 'string') throw new Error('could not find a free port')
+  return address.port
+}
+
+/**
+ * Custodian's whole environment: nothing else reaches it from the shell that runs the bench, and it
+ * runs in an empty directory, so neither a developer's variables nor a ./.env (which the CLI loads)
+ * can change what is measured.
+ */
+function custodianEnv(databaseUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const passed = Object.entries(process.env).filter(([name]) => name === 'PATH' || name.startsWith('PG'))
+  return {
+    ...Object.fromEntries(passed),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    // The limiter still runs (it counts every request and sets its headers) but never refuses: at its
+    // default of 600 a minute per client, the bench's one user would be refused within a second.
+    RATE_LIMIT_MAX: String(settings.rateLimitMax),
+    ...extra,
+  }
+}
+
+async function startServer(
+  name: string,
+  args: string[],
+  options: { cwd: string; env: (port: number) => NodeJS.ProcessEnv },
+) {
+  const port = await freePort()
+  // stdout and stderr are inherited: at LOG_LEVEL=warn anything the servers print is worth seeing.
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: options.env(port),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  onCleanup(() => stop(child))
+  return { name, url: `http://127.0.0.1:${port}`, child } satisfies Server
+}
+
+async function waitUntilReady(server: Server, readyPath: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (hasExited(server.child)) {
+      throw new Error(
+        `${server.name} exited (${server.child.exitCode ?? server.child.signalCode}) before it was ready`,
+      )
+    }
+    try {
+      const response = await fetch(server.url + readyPath, { signal: AbortSignal.timeout(1_000) })
+      await response.body?.cancel()
+      if (response.ok) return
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${server.name} was not ready within ${timeoutMs / 1000} s`)
+    await sleep(100)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Database
+
+async function createDatabase(maintenance: postgres.Sql): Promise<string> {
+  await maintenance`DROP DATABASE IF EXISTS ${maintenance(DATABASE_NAME)} WITH (FORCE)`
+  await maintenance`CREATE DATABASE ${maintenance(DATABASE_NAME)}`
+  // FORCE: a server that did not stop in time still holds connections.
+  onCleanup(() => maintenance`DROP DATABASE IF EXISTS ${maintenance(DATABASE_NAME)} WITH (FORCE)`)
+  const url = new URL(MAINTENANCE_URL)
+  url.pathname = `/${DATABASE_NAME}`
+  return url.href
+}
+
+/** Inserts `settings.users` users in one statement; the first is a regular user, the second an admin. */
+async function seed(databaseUrl: string) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  try {
+    // One hash for every row: argon2id is slow on purpose, and only the two known users ever sign in.
+    const passwordHash = await hash(PASSWORD)
+    const known = await sql<{ id: number; email: string }[]>`
+      WITH inserted AS (
+        INSERT INTO users
+          (email, password_hash, first_name, last_name, address, country, role, created_at, updated_at)
+        SELECT
+          CASE i WHEN 1 THEN ${READER_EMAIL} WHEN 2 THEN ${ADMIN_EMAIL}
+            ELSE lower(first_name || '.' || last_name) || '.' || i || '@bench.example' END,
+          ${passwordHash}, first_name, last_name, i || ' Bench Street', country,
+          CASE i WHEN 2 THEN 'admin' ELSE 'user' END,
+          stamp, stamp
+        FROM (
+          -- The name lists travel as JSON: postgres.js can only type an array parameter once it has
+          -- loaded the catalog's array types, which a first query on a new connection cannot rely on.
+          SELECT
+            i,
+            ${sql.json(FIRST_NAMES)} ->> (i % ${FIRST_NAMES.length}) AS first_name,
+            ${sql.json(LAST_NAMES)} ->> ((i / ${FIRST_NAMES.length}) % ${LAST_NAMES.length}) AS last_name,
+            ${sql.json(COUNTRIES)} ->> (i % ${COUNTRIES.length}) AS country,
+            now() - (${settings.users} - i) * interval '1 minute' AS stamp
+          FROM generate_series(1, ${settings.users}) AS i
+        ) AS generated
+        RETURNING id, email
+      )
+      SELECT id::integer AS id, email FROM inserted WHERE email IN (${READER_EMAIL}, ${ADMIN_EMAIL})`
+    // Fresh statistics, or the first queries are planned for an empty table.
+    await sql`ANALYZE users`
+    const reader = known.find((u) => u.email === READER_EMAIL)
+    const admin = known.find((u) => u.email === ADMIN_EMAIL)
+    if (!reader || !admin) throw new Error('seeding did not create the known users')
+    return { readerId: reader.id, adminId: admin.id }
+  } finally {
+    await sql.end()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP
+
+async function issueToken(server: Server, email: string): Promise<string> {
+  const response = await fetch(`${server.url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  })
+  const body = (await response.json()) as { token?: unknown }
+  if (response.status !== 201 || typeof body.token !== 'string') {
+    throw new Error(`POST /api/v1/tokens for ${email} answered ${response.status}: ${JSON.stringify(body)}`)
+  }
+  return body.token
+}
+
+interface Scenario {
+  name: string
+  server: Server
+  path: string
+  headers: Record<string, string>
+  /** What a right answer looks like: checked once before measuring, so the bench measures what it says. */
+  expect: (body: Record<string, unknown>) => boolean
+}
+
+async function checkScenario(scenario: Scenario) {
+  const response = await fetch(scenario.server.url + scenario.path, { headers: scenario.headers })
+  const text = await response.text()
+  if (response.status !== 200 || !scenario.expect(JSON.parse(text))) {
+    throw new Error(
+      `${scenario.name}: GET ${scenario.path} answered ${response.status} ${text.slice(0, 300)}`,
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CPU accounting (Linux /proc; null elsewhere): which process is the bottleneck
+
+/** USER_HZ, the unit of /proc times, is 100 on every architecture Node runs on in practice. */
+const CLOCK_TICKS_PER_SECOND = 100
+
+async function cpuSeconds(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // After the command name (in parentheses, may hold spaces) come fields 3…; utime and stime are
+    // fields 14 and 15. They cover every thread, libuv's pool (argon2, DNS) included.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return null
+  }
+}
+
+/** Seconds the whole machine spent busy (every core, every process, the kernel), or null. */
+async function machineBusySeconds(): Promise<number | null> {
+  try {
+    const stat = await readFile('/proc/stat', 'utf8')
+    // The first line sums every core: "cpu  user nice system idle iowait irq softirq steal …".
+    const ticks = stat.slice(0, stat.indexOf('\n')).split(/\s+/).slice(1).map(Number)
+    const busy = [0, 1, 2, 5, 6].reduce((sum, field) => sum + (ticks[field] ?? 0), 0)
+    return busy / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return null
+  }
+}
+
+interface CpuSample {
+  at: number
+  self: NodeJS.CpuUsage
+  machine: number | null
+  server: number | null
+  /** PostgreSQL backend pid → CPU seconds, for the connections to the bench database. */
+  backends: Map<number, number>
+}
+
+async function sampleCpu(maintenance: postgres.Sql, server: Server): Promise<CpuSample> {
+  const rows = await maintenance<{ pid: number }[]>`
+    SELECT pid FROM pg_stat_activity WHERE datname = ${DATABASE_NAME}`
+  const backends = new Map<number, number>()
+  for (const { pid } of rows) {
+    const seconds = await cpuSeconds(pid)
+    if (seconds !== null) backends.set(pid, seconds)
+  }
+  return {
+    at: performance.now(),
+    self: process.cpuUsage(),
+    machine: await machineBusySeconds(),
+    server: await cpuSeconds(server.child.pid),
+    backends,
+  }
+}
+
+interface CpuPercent {
+  /** This process: autocannon. */
+  loadGenerator: number
+  server: number | null
+  /** Backends connected to the bench database: the server's pool (and this bench's sampling query). */
+  postgres: number | null
+  /** Everything: the above, the kernel's network stack, and anything else running on the machine. */
+  machine: number | null
+}
+
+/** Percent of one core over the interval; above 100 means more than one core. */
+function cpuPercent(before: CpuSample, after: CpuSample): CpuPercent {
+  const wall = (after.at - before.at) / 1000
+  const percent = (seconds: number) => Math.round((seconds / wall) * 100)
+  const self = process.cpuUsage(before.self)
+  let backends = 0
+  for (const [pid, seconds] of after.backends) backends += seconds - (before.backends.get(pid) ?? seconds)
+  return {
+    loadGenerator: percent((self.user + self.system) / 1e6),
+    server: after.server === null || before.server === null ? null : percent(after.server - before.server),
+    postgres: after.backends.size ? percent(backends) : null,
+    machine:
+      after.machine === null || before.machine === null ? null : percent(after.machine - before.machine),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measuring
+
+interface Measurement {
+  scenario: string
+  path: string
+  durationSeconds: number
+  requestsPerSecond: number
+  latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number }
+  responses: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  statusCodes: Record<string, number>
+  cpuPercent: CpuPercent
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN
+const round2 = (n: number) => Math.round(n * 100) / 100
+
+async function measure(label: string, scenario: Scenario, maintenance: postgres.Sql): Promise<Measurement> {
+  const options: autocannon.Options = {
+    url: scenario.server.url + scenario.path,
+    headers: scenario.headers,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+  }
+  step(`${label}: warming up ${settings.warmupSeconds} s, then measuring ${settings.seconds} s`)
+  await autocannon({ ...options, duration: settings.warmupSeconds })
+
+  // autocannon's own histogram keeps whole milliseconds, too coarse next to a sub-millisecond bare
+  // route: keep every 2xx latency (at most a few hundred thousand numbers) for exact percentiles.
+  const latencies: number[] = []
+  const before = await sampleCpu(maintenance, scenario.server)
+  const run = autocannon({ ...options, duration: settings.seconds })
+  run.on('response', (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) latencies.push(ms)
+  })
+  const result = await run
+  const cpu = cpuPercent(before, await sampleCpu(maintenance, scenario.server))
+
+  latencies.sort((a, b) => a - b)
+  const mean = latencies.reduce((sum, ms) => sum + ms, 0) / latencies.length
+  return {
+    scenario: label,
+    path: scenario.path,
+    durationSeconds: result.duration,
+    requestsPerSecond: Math.round(latencies.length / result.duration),
+    latencyMs: {
+      mean: round2(mean),
+      p50: round2(percentile(latencies, 50)),
+      p90: round2(percentile(latencies, 90)),
+      p99: round2(percentile(latencies, 99)),
+      max: round2(percentile(latencies, 100)),
+    },
+    responses: result.requests.total ?? 0,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]),
+    ),
+    cpuPercent: cpu,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report
+
+function report(measurements: Measurement[], bare: Measurement[], machine: Record<string, string>) {
+  const bareRps = bare.reduce((sum, m) => sum + m.requestsPerSecond, 0) / bare.length
+  const bareP50 = bare.reduce((sum, m) => sum + m.latencyMs.p50, 0) / bare.length
+  // NaN: a scenario without a single 2xx response.
+  const fixed = (n: number, digits: number) => (Number.isNaN(n) ? '–' : n.toFixed(digits))
+  const cpu = (n: number | null) => (n === null ? '–' : String(n))
+  const lines = [
+    '| scenario | req/s | p50 ms | p99 ms | req/s ÷ bare | p50 ÷ bare | CPU %: server / postgres / autocannon / machine |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...measurements.map((m) => {
+      const c = m.cpuPercent
+      return `| ${[
+        m.scenario,
+        m.requestsPerSecond.toLocaleString('en-US'),
+        fixed(m.latencyMs.p50, 2),
+        fixed(m.latencyMs.p99, 2),
+        fixed(m.requestsPerSecond / bareRps, 2),
+        `${fixed(m.latencyMs.p50 / bareP50, 1)}×`,
+        [c.server, c.postgres, c.loadGenerator, c.machine].map(cpu).join(' / '),
+      ].join(' | ')} |`
+    }),
+  ]
+  const drift = Math.abs(bare[0]!.requestsPerSecond - bare.at(-1)!.requestsPerSecond) / bareRps
+  return {
+    bareRps,
+    bareP50,
+    drift,
+    text: [
+      `## Custodian benchmark, ${new Date().toISOString()}`,
+      '',
+      Object.entries(machine)
+        .map(([k, v]) => `- ${k}: ${v}`)
+        .join('\n'),
+      `- settings: ${settings.connections} connections, pipelining ${settings.pipelining}, ` +
+        `${settings.seconds} s per scenario after ${settings.warmupSeconds} s of warm-up, ` +
+        `${settings.users.toLocaleString('en-US')} users, all on 127.0.0.1; Custodian with ` +
+        `LOG_LEVEL=warn, in-process rate-limit counters, RATE_LIMIT_MAX=${settings.rateLimitMax} (counted, never reached)`,
+      `- ratios are to the mean of the two bare runs: ${Math.round(bareRps).toLocaleString('en-US')} req/s, ` +
+        `p50 ${bareP50.toFixed(2)} ms (the two differ by ${(drift * 100).toFixed(1)}%)`,
+      `- CPU %: 100 is one core (the machine has ${os.availableParallelism() * 100}), over the recorded seconds ` +
+        'of each scenario; "machine" includes the kernel (loopback networking) and any other process',
+      '',
+      ...lines,
+      '',
+    ].join('\n'),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  await access(cli).catch(() => {
+    throw new Error('dist/cli.js is missing: run `npm run build` (or `npm run bench`, which builds)')
+  })
+  step(`creating ${DATABASE_NAME}`)
+  const maintenance = postgres(MAINTENANCE_URL, { max: 1, onnotice: () => {} })
+  onCleanup(() => maintenance.end({ timeout: 5 }))
+  const databaseUrl = await createDatabase(maintenance)
+
+  const emptyDir = await mkdtemp(path.join(os.tmpdir(), 'custodian-bench-'))
+  onCleanup(() => rm(emptyDir, { recursive: true, force: true }))
+
+  step('migrating')
+  await promisify(execFile)(process.execPath, [cli, 'migrate'], {
+    cwd: emptyDir,
+    env: custodianEnv(databaseUrl),
+  })
+  step(`seeding ${settings.users.toLocaleString('en-US')} users`)
+  const { readerId } = await seed(databaseUrl)
+
+  step('starting the servers')
+  const custodian = (tokenCacheSeconds: number) => ({
+    cwd: emptyDir,
+    env: (port: number) =>
+      custodianEnv(databaseUrl, {
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        TOKEN_CACHE_SECONDS: String(tokenCacheSeconds),
+      }),
+  })
+  const [bareServer, cached, uncached] = await Promise.all([
+    startServer('bare Fastify', ['--import', 'tsx', path.join(root, 'bench', 'bare-server.ts')], {
+      cwd: root,
+      env: (port) => ({ ...process.env, PORT: String(port) }),
+    }),
+    startServer('Custodian', [cli, 'serve'], custodian(settings.tokenCacheSeconds)),
+    startServer('Custodian without token cache', [cli, 'serve'], custodian(0)),
+  ])
+  await Promise.all([
+    waitUntilReady(bareServer, '/bare'),
+    waitUntilReady(cached, '/ready'),
+    waitUntilReady(uncached, '/ready'),
+  ])
+
+  step('issuing tokens')
+  // Tokens live in the database: both Custodian servers accept them.
+  const readerAuth = { authorization: `Bearer ${await issueToken(cached, READER_EMAIL)}` }
+  const adminAuth = { authorization: `Bearer ${await issueToken(cached, ADMIN_EMAIL)}` }
+
+  const readSelf = (server: Server) => ({
+    server,
+    path: `/api/v1/users/${readerId}`,
+    headers: readerAuth,
+    expect: (body: Record<string, unknown>) => body.id === readerId && body.email === READER_EMAIL,
+  })
+  const bare: Scenario = {
+    name: 'bare Fastify: GET /bare',
+    server: bareServer,
+    path: '/bare',
+    headers: {},
+    expect: (body) => typeof body.id === 'number',
+  }
+  const scenarios: Scenario[] = [
+    { name: 'GET /users/{id}, user reads self', ...readSelf(cached) },
+    {
+      name: 'GET /users?page=1, admin',
+      server: cached,
+      path: '/api/v1/users?page=1',
+      headers: adminAuth,
+      expect: (body) =>
+        body.count === settings.users && Array.isArray(body.results) && body.results.length === 10,
+    },
+    { name: 'GET /users/{id}, user reads self, TOKEN_CACHE_SECONDS=0', ...readSelf(uncached) },
+  ]
+  for (const scenario of [bare, ...scenarios]) await checkScenario(scenario)
+
+  // Bare first and last: the ratios use both, and their difference shows how steady the machine was.
+  const bareRuns = [await measure(`${bare.name} (first)`, bare, maintenance)]
+  const measurements = [bareRuns[0]!]
+  for (const scenario of scenarios) measurements.push(await measure(scenario.name, scenario, maintenance))
+  bareRuns.push(await measure(`${bare.name} (last)`, bare, maintenance))
+  measurements.push(bareRuns[1]!)
+
+  const [{ server_version }] = await maintenance<[{ server_version: string }]>`SHOW server_version`
+  const machine = {
+    cpus: `${os.availableParallelism()} (nproc), ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    system: `${os.type()} ${os.release()}`,
+    software: `Node ${process.version}, PostgreSQL ${server_version}`,
+  }
+  const { text, bareRps, bareP50, drift } = report(measurements, bareRuns, machine)
+  console.log(text)
+
+  const failures = measurements.filter((m) => m.non2xx || m.errors || m.timeouts)
+  if (drift > 0.1) {
+    console.log(
+      `Note: the two bare runs differ by ${(drift * 100).toFixed(0)}%: the machine was not steady.\n`,
+    )
+  }
+  for (const m of failures) {
+    console.error(
+      `\n!!! FAILED: ${m.scenario}: ${m.non2xx} non-2xx responses ${JSON.stringify(m.statusCodes)}, ` +
+        `${m.errors} connection errors, ${m.timeouts} timeouts. Its numbers are not valid.`,
+    )
+  }
+
+  const resultsDir = path.join(root, 'bench', 'results')
+  await mkdir(resultsDir, { recursive: true })
+  const file = path.join(resultsDir, 'latest.json')
+  const json = {
+    date: new Date().toISOString(),
+    ok: !failures.length,
+    machine,
+    settings,
+    bare: { requestsPerSecond: bareRps, p50Ms: bareP50, drift },
+    measurements,
+  }
+  await writeFile(file, `${JSON.stringify(json, null, 2)}\n`)
+  step(`wrote ${file}`)
+  return failures.length ? 1 : 0
+}
+
+// The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
+const budgetSeconds = 90 + 5 * (settings.warmupSeconds + settings.seconds + 15)
+setTimeout(() => {
+  console.error(`bench: still running after ${budgetSeconds} s: giving up`)
+  void exit(1)
+}, budgetSeconds * 1000).unref()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}: cleaning up`)
+    void exit(128 + os.constants.signals[signal])
+  })
+}
+
+let code = 1
+try {
+  code = await main()
+} catch (error) {
+  console.error('bench failed:', error)
+}
+step('cleaning up')
+await exit(code)
