@@ -45,7 +45,12 @@ export async function createTestApp(env: Record<string, string> = {}) {
     RATE_LIMIT_CREDENTIALS_MAX: '100000',
     ...env,
   })
-  const app = await buildApp({ config, db: database.db, logger: { level: 'info', stream } })
+  const app = await buildApp({
+    config,
+    db: database.db,
+    lookups: database.lookups,
+    logger: { level: 'info', stream },
+  })
   await app.ready()
   const make = factories(app, database.db)
   return {
