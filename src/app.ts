@@ -1,12 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyPluginAsync, type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, { type FastifyPluginAsync, LogController } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Config } from './config.js'
 import type { Db } from './db/database.js'
-import { installErrorHandling } from './http/errors.js'
-import { ProblemSchema } from './http/schemas.js'
+import { installErrorHandling, MAX_PARAM_LENGTH, sendProblem, toAppError } from './http/errors.js'
+import { ProblemSchema, TEXT_FORMAT } from './http/schemas.js'
 import { usersRepository } from './modules/users/users.repository.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import { UserSchema } from './modules/users/users.schemas.js'
@@ -28,8 +28,8 @@ export interface AppDeps {
   db: Db
   /** Pipelined single-row lookups (see DatabaseHandle); defaults to `db`. */
   lookups?: Db
-  /** Pino options, or false for silence (tests). */
-  logger?: FastifyServerOptions['logger']
+  /** Where log lines go (stdout by default), or false for none (building the OpenAPI document). */
+  logStream?: NodeJS.WritableStream | false
 }
 
 /**
@@ -46,6 +46,8 @@ function validators() {
       strict: false,
     })
     addFormats.default(ajv)
+    // PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database.
+    ajv.addFormat(TEXT_FORMAT, (value: string) => !value.includes('\u0000'))
     return ajv
   }
   const body = make(false)
@@ -56,12 +58,13 @@ function validators() {
 }
 
 /** Builds the whole service around a database. Never listens: `main.ts` does, tests `inject`. */
-export async function buildApp({ config, db, lookups = db, logger }: AppDeps) {
+export async function buildApp({ config, db, lookups = db, logStream }: AppDeps) {
   const app = Fastify({
-    logger: logger ?? {
+    logger: logStream !== false && {
       level: config.logLevel,
       // Database errors can quote the failing row or parameters: never let them reach the log.
-      redact: { paths: ['err.detail', 'err.parameters', 'err.params'], censor: '[redacted]' },
+      redact: { paths: ['err.detail', 'err.parameters', 'err.params', 'err.where'], censor: '[redacted]' },
+      ...(logStream && { stream: logStream }),
     },
     genReqId: requestId,
     requestIdHeader: false,
@@ -71,7 +74,14 @@ export async function buildApp({ config, db, lookups = db, logger }: AppDeps) {
     return503OnClosing: true,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // X-Forwarded-For is believed only from these proxies; anyone else's address is the socket's.
+    trustProxy: config.trustProxy,
+    // Errors Fastify meets before routing (a malformed URL, say) are problem details too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id)
+      return sendProblem(request, reply, toAppError(error))
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validators())

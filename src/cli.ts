@@ -22,7 +22,7 @@ Configuration comes from the environment and ./.env (see README).`
 
 /** The OpenAPI document as committed: built without a database, so it never depends on the machine. */
 export async function openApiDocument(): Promise<string> {
-  const app = await buildApp({ config: loadConfig({}), db: offlineDatabase(), logger: false })
+  const app = await buildApp({ config: loadConfig({}), db: offlineDatabase(), logStream: false })
   await app.ready()
   const document = `${JSON.stringify(app.swagger(), null, 2)}\n`
   await app.close()
@@ -66,7 +66,8 @@ async function main(argv: string[]) {
       const password = process.env.ADMIN_PASSWORD || (await text(process.stdin)).split('\n')[0]?.trim()
       if (!password || password.length < 8)
         throw new UsageError('the password must have at least 8 characters')
-      const config = loadConfig()
+      // ADMIN_PASSWORD alone is this command's input, not the serve-time ADMIN_EMAIL/ADMIN_PASSWORD pair.
+      const config = loadConfig({ ...process.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined })
       const database = await openDatabase(config.database)
       try {
         if (config.migrateOnStart) await migrateToLatest(database.db)

@@ -15,6 +15,7 @@ const EnvSchema = Type.Object({
   MIGRATE_ON_START: Type.Boolean({ default: false }),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  TRUST_PROXY: Type.String({ default: '127.0.0.0/8,::1' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -40,6 +41,8 @@ export interface Config {
   /** Run migrations on start: always for the embedded database, on request for PostgreSQL. */
   migrateOnStart: boolean
   admin: { email: string; password: string } | null
+  /** Proxies (IPs, CIDRs) whose X-Forwarded-For is believed; empty = none. */
+  trustProxy: string[]
   logLevel: Env['LOG_LEVEL']
   tokenTtlSeconds: number
   /** How long an instance may trust a cached token lookup; 0 disables the cache. */
@@ -87,6 +90,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       : { kind: 'pglite', dataDir: e.DATA_DIR },
     migrateOnStart: e.DATABASE_URL ? e.MIGRATE_ON_START : true,
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : null,
+    trustProxy: e.TRUST_PROXY.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,

@@ -17,13 +17,11 @@ export async function serve(config: Config) {
   if (config.migrateOnStart) {
     const applied = await migrateToLatest(db)
     if (applied.length) app.log.info({ migrations: applied.map((m) => m.migrationName) }, 'migrated')
-  } else {
-    const pending = await pendingMigrations(db)
-    if (pending.length)
-      app.log.error({ pending }, 'database is not migrated: run `custodian migrate`; /ready fails until then')
   }
-
-  if (config.admin && !(await usersRepository.adminExists(db))) {
+  const pending = await pendingMigrations(db)
+  if (pending.length) {
+    app.log.error({ pending }, 'database is not migrated: run `custodian migrate`; /ready fails until then')
+  } else if (config.admin && !(await usersRepository.adminExists(db))) {
     try {
       const admin = await createAdmin({ db, repo: usersRepository, passwords }, config.admin)
       app.log.info({ user_id: admin.id }, 'created the first admin from ADMIN_EMAIL')

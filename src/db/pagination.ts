@@ -29,6 +29,9 @@ export interface Cursor {
   direction: 'next' | 'prev'
 }
 
+const invalidCursor = (): never =>
+  fail.validation([{ parameter: 'cursor', detail: 'is not a cursor issued for this list and ordering' }])
+
 export function encodeCursor(cursor: Cursor): string {
   const wire = { o: cursor.ordering, k: cursor.key, d: cursor.direction === 'next' ? 'n' : 'p' }
   return Buffer.from(JSON.stringify(wire)).toString('base64url')
@@ -36,21 +39,19 @@ export function encodeCursor(cursor: Cursor): string {
 
 /** Decodes a cursor this endpoint issued for `ordering`; anything else is a 400 naming the parameter. */
 export function decodeCursor(text: string, ordering: string): Cursor {
-  const invalid = (): never =>
-    fail.validation([{ parameter: 'cursor', detail: 'is not a cursor issued for this list and ordering' }])
   let wire: unknown
   try {
     wire = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
   } catch {
-    return invalid()
+    return invalidCursor()
   }
-  if (typeof wire !== 'object' || wire === null) return invalid()
+  if (typeof wire !== 'object' || wire === null) return invalidCursor()
   const { o, k, d } = wire as { o?: unknown; k?: unknown; d?: unknown }
-  if (o !== ordering || (d !== 'n' && d !== 'p') || !Array.isArray(k)) return invalid()
+  if (o !== ordering || (d !== 'n' && d !== 'p') || !Array.isArray(k)) return invalidCursor()
   const id = k[k.length - 1]
-  if (!Number.isSafeInteger(id)) return invalid()
+  if (!Number.isSafeInteger(id)) return invalidCursor()
   if (k.length === 1) return { ordering, key: [id], direction: d === 'n' ? 'next' : 'prev' }
-  if (k.length !== 2 || (typeof k[0] !== 'string' && typeof k[0] !== 'number')) return invalid()
+  if (k.length !== 2 || (typeof k[0] !== 'string' && typeof k[0] !== 'number')) return invalidCursor()
   return { ordering, key: [k[0], id], direction: d === 'n' ? 'next' : 'prev' }
 }
 
@@ -75,6 +76,8 @@ export interface Sort<Row> {
   descending: boolean
   expression: RawBuilder<unknown> | null
   value: (row: Row) => string | number
+  /** Whether a cursor's sort value has the right type (a cursor is client input). */
+  accepts?: (value: string | number) => boolean
 }
 
 /**
@@ -119,6 +122,13 @@ export async function fetchPage<Row extends { id: number }>(
   }
 
   const { after, size } = request
+  if (
+    after &&
+    after.key.length === 2 &&
+    !(sort.accepts?.(after.key[0]) ?? typeof after.key[0] === 'string')
+  ) {
+    invalidCursor()
+  }
   const backwards = after?.direction === 'prev'
   // Walking backwards flips the comparison and the order, then the rows are put back in list order.
   const descending = sort.descending !== backwards

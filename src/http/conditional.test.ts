@@ -23,11 +23,7 @@ describe('If-Match', () => {
   })
 
   it('errors are AppErrors with a stable code', () => {
-    try {
-      precondition('', true)
-    } catch (error) {
-      expect(error).toBeInstanceOf(AppError)
-      expect((error as AppError).code).toBe('precondition_required')
-    }
+    expect(() => precondition('', true)).toThrow(AppError)
+    expect(() => precondition('', true)).toThrow(expect.objectContaining({ code: 'precondition_required' }))
   })
 })

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import FindMyWay from 'find-my-way'
 import { AppError, describeFieldProblems, type FieldProblem, renderProblem } from './problem.js'
@@ -39,11 +40,16 @@ export function toAppError(error: unknown): AppError {
     const errors = fieldProblems(e.validation, e.validationContext)
     return new AppError(400, 'validation_failed', describeFieldProblems(errors), { errors })
   }
+  // PostgreSQL data exceptions (class 22: a value out of range, malformed) are the client's input.
+  if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
+    return new AppError(400, 'invalid_value', 'A value in the request is out of range or malformed.')
+  }
   const known = e.code ? FASTIFY_ERRORS[e.code] : undefined
   if (known) return new AppError(known.status, known.code, DETAILS[known.code] ?? e.message ?? '')
   if (e.statusCode === 429) return new AppError(429, 'rate_limited', e.message ?? 'Too many requests')
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new AppError(e.statusCode, 'bad_request', e.message ?? 'Bad request')
+    const code = (STATUS_CODES[e.statusCode] ?? 'bad request').toLowerCase().replace(/[^a-z]+/g, '_')
+    return new AppError(e.statusCode, code, e.message ?? 'Bad request')
   }
   return new AppError(
     500,
@@ -64,13 +70,16 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
+/** The longest path segment the router matches; the same for routing and for 405 detection. */
+export const MAX_PARAM_LENGTH = 200
+
 /**
  * One error format for everything: our errors, Fastify's validation, parsing and routing errors, and
  * the unexpected (500, no internals: the log line carries them, joined by the request id). An unknown
  * path is a 404; a known path with another method is a 405 with `Allow`, and OPTIONS answers `Allow`.
  */
 export function installErrorHandling(app: FastifyInstance) {
-  const routes = FindMyWay({ ignoreTrailingSlash: true })
+  const routes = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH })
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (

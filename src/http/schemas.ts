@@ -6,6 +6,10 @@ import { type TSchema, Type } from 'typebox'
  */
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Identifier' })
 export const IdParams = Type.Object({ id: Id })
+/** Text PostgreSQL can store: any string without NUL characters. */
+export const TEXT_FORMAT = 'text-without-nul'
+export const Text = (options: { minLength?: number; maxLength?: number; description?: string } = {}) =>
+  Type.String({ format: TEXT_FORMAT, ...options })
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339, UTC' })
 export const Url = Type.String({ format: 'uri' })
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
@@ -60,9 +64,15 @@ export function Page<T extends TSchema>(item: T) {
 }
 
 export const PageQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number (page-number pagination)' })),
+  page: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Page number (page-number pagination)' }),
+  ),
   page_size: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'Items per page; default 10, values above 100 are clamped' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Items per page; default 10, values above 100 are clamped',
+    }),
   ),
   cursor: Type.Optional(
     Type.String({

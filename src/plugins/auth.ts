@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { fail } from '../http/problem.js'
+import { AppError, fail } from '../http/problem.js'
 import { problems } from '../http/schemas.js'
 import type { Actor } from '../platform/auth/actor.js'
 import type { TokensService } from '../platform/auth/tokens.service.js'
@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller, or null (anonymous on routes where auth is optional). */
     actor: Actor | null
+    /** Why the credentials sent were refused; answered once the rate limiter has counted the request. */
+    authFailure: AppError | null
   }
   interface FastifyContextConfig {
     /** `required`: 401 without a valid token. `optional`: anonymous allowed, a bad token is still 401. */
@@ -16,41 +18,67 @@ declare module 'fastify' {
   }
 }
 
-export function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization
-  if (!header) return null
-  const token = /^Bearer +(\S+)\s*$/i.exec(header)?.[1]
-  return (
-    token ??
-    fail.unauthorized('The Authorization header must be "Bearer <token>".', 'Bearer error="invalid_request"')
-  )
+const CHALLENGE = 'Bearer realm="custodian"'
+
+function bearerToken(header: string): string | null {
+  return /^Bearer +(\S+)\s*$/i.exec(header)?.[1] ?? null
 }
 
 /**
- * Authentication as route configuration: `config: { auth: 'required' }`. The check runs in `onRequest`,
- * before the body is read, and the route's OpenAPI entry gets its `security` and 401 response here,
- * so the document can never disagree with the code.
+ * Authentication as route configuration: `config: { auth: 'required' }`, in two steps around the rate
+ * limiter. `onRequest` identifies the caller and never throws, so the limiter (next in `onRequest`)
+ * counts a request by its user, and a request with bad credentials by its IP: guessing tokens is
+ * rate-limited like everything else. `preParsing` then refuses bad or missing credentials, still
+ * before the body is read. The route's OpenAPI entry gets its `security` and 401 response here, so
+ * the document can never disagree with the code.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, opts: { tokens: Pick<TokensService, 'authenticate'> }) => {
     app.decorateRequest('actor', null)
+    app.decorateRequest('authFailure', null)
 
-    const authenticate = async (request: FastifyRequest) => {
-      const mode = request.routeOptions.config.auth
-      const token = bearerToken(request)
+    const identify = async (request: FastifyRequest) => {
+      const header = request.headers.authorization
+      if (!header) return
+      const token = bearerToken(header)
       if (token === null) {
-        if (mode === 'required') fail.unauthorized('Authentication is required: send a bearer token.')
+        request.authFailure = new AppError(
+          401,
+          'unauthorized',
+          'The Authorization header must be "Bearer <token>".',
+          {},
+          {
+            'www-authenticate': `${CHALLENGE}, error="invalid_request"`,
+          },
+        )
         return
       }
-      request.actor =
-        (await opts.tokens.authenticate(token)) ??
-        fail.unauthorized('The bearer token is invalid, expired or revoked.', 'Bearer error="invalid_token"')
+      request.actor = await opts.tokens.authenticate(token)
+      if (!request.actor) {
+        request.authFailure = new AppError(
+          401,
+          'unauthorized',
+          'The bearer token is invalid, expired or revoked.',
+          {},
+          {
+            'www-authenticate': `${CHALLENGE}, error="invalid_token"`,
+          },
+        )
+      }
+    }
+
+    const enforce = async (request: FastifyRequest) => {
+      if (request.authFailure) throw request.authFailure
+      if (!request.actor && request.routeOptions.config.auth === 'required') {
+        fail.unauthorized('Authentication is required: send a bearer token.', CHALLENGE)
+      }
     }
 
     app.addHook('onRoute', (route) => {
       const mode = route.config?.auth
       if (!mode) return
-      route.onRequest = [authenticate, ...[route.onRequest ?? []].flat()]
+      route.onRequest = [identify, ...[route.onRequest ?? []].flat()]
+      route.preParsing = [enforce, ...[route.preParsing ?? []].flat()]
       route.schema = {
         ...route.schema,
         security: mode === 'required' ? [{ bearerAuth: [] }] : [{ bearerAuth: [] }, {}],

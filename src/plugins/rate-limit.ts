@@ -21,17 +21,18 @@ export interface RouteRateLimit {
 }
 
 /**
- * Per-client rate limits: a client is its user when authenticated, else its IP. Counted after
- * authentication (`preHandler`), so a user's limit follows them across addresses. Headers follow
- * draft-ietf-httpapi-ratelimit-headers-07: `RateLimit-Limit`, `-Remaining`, `-Reset` and
- * `RateLimit-Policy`; a refusal is `429 rate_limited` with `Retry-After`. If Redis fails, requests are
- * served (fail open) rather than the whole API going down with the limiter.
+ * Per-client rate limits: a client is its user when authenticated, else its IP; a request with bad
+ * credentials counts against its IP. Counted in `onRequest` right after the caller is identified
+ * (plugins/auth.ts) and before the body is read. Headers follow draft-ietf-httpapi-ratelimit-headers-07:
+ * `RateLimit-Limit`, `-Remaining`, `-Reset` and `RateLimit-Policy`; a refusal is `429 rate_limited`
+ * with `Retry-After`. If Redis fails, requests are served (fail open) rather than the whole API going
+ * down with the limiter.
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
     await app.register(rateLimit, {
       global: true,
-      hook: 'preHandler',
+      hook: 'onRequest',
       max: options.max,
       timeWindow: options.windowMs,
       enableDraftSpec: true,

@@ -96,6 +96,14 @@ describe('custodian CLI', () => {
     expect(again.output()).toContain('already exists')
   })
 
+  it('create-admin takes the password from ADMIN_PASSWORD as well', async () => {
+    const viaEnv = run(['create-admin', '--email', 'third@example.ch'], {
+      ADMIN_PASSWORD: 'env-admin-Secret',
+    })
+    expect(await viaEnv.exited).toBe(0)
+    expect(viaEnv.output()).toMatch(/created admin \d+ <third@example.ch>/)
+  })
+
   it('refuses to start with invalid configuration, naming the variable', async () => {
     const bad = run(['serve'], { PORT: 'eighty' })
     expect(await bad.exited).toBe(1)

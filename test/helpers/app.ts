@@ -49,7 +49,7 @@ export async function createTestApp(env: Record<string, string> = {}) {
     config,
     db: database.db,
     lookups: database.lookups,
-    logger: { level: 'info', stream },
+    logStream: stream,
   })
   await app.ready()
   const make = factories(app, database.db)

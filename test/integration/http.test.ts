@@ -113,6 +113,41 @@ describe('problem details for every error (RFC 9457)', () => {
     expect((problem.errors as unknown[]).length).toBeGreaterThanOrEqual(5)
   })
 
+  it('input the database cannot take is a 400, never a 500', async () => {
+    const cases = [
+      {
+        method: 'POST' as const,
+        url: '/api/v1/users',
+        payload: { email: 'nul@example.ch', password: 'long-enough', first_name: 'a\u0000b', last_name: 'x' },
+      },
+      { method: 'GET' as const, url: '/api/v1/users?search=ab%00c', headers: me.auth },
+      { method: 'GET' as const, url: '/api/v1/users?first_name=a%00', headers: me.auth },
+      { method: 'GET' as const, url: '/api/v1/users?page=1e300', headers: me.auth },
+      { method: 'GET' as const, url: '/api/v1/users?since_id=1e20', headers: me.auth },
+      { method: 'GET' as const, url: '/api/v1/users?max_id=99999999999999999999', headers: me.auth },
+      { method: 'GET' as const, url: '/api/v1/users/99999999999999999999', headers: me.auth },
+      {
+        method: 'GET' as const,
+        url: `/api/v1/users?ordering=created_at&cursor=${Buffer.from(JSON.stringify({ o: 'created_at', k: ['garbage', 1], d: 'n' })).toString('base64url')}`,
+        headers: me.auth,
+      },
+    ]
+    for (const request of cases) {
+      const res = await t.app.inject(request)
+      expect(res.statusCode, request.url).toBe(400)
+      problemOf(res)
+    }
+  })
+
+  it('a malformed or overlong URL is a problem with a request id too', async () => {
+    const bad = await t.app.inject({ url: '/api/v1/users/%zz' })
+    expect(bad.statusCode).toBe(400)
+    problemOf(bad)
+    const long = await t.app.inject({ url: `/api/v1/users/${'9'.repeat(300)}`, headers: me.auth })
+    expect(long.statusCode).toBe(414)
+    expect(problemOf(long).code).toBe('uri_too_long')
+  })
+
   it('401, 404, 409 are problems too', async () => {
     const unauthorized = await t.app.inject({ url: '/api/v1/users' })
     expect(problemOf(unauthorized)).toMatchObject({ status: 401, code: 'unauthorized' })

@@ -48,6 +48,38 @@ describe('rate limits (in-process)', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
   })
 
+  it('counts guessed tokens against the IP, so token guessing is limited too', async () => {
+    const guess = () =>
+      t.app.inject({
+        url: '/api/v1/users/1',
+        remoteAddress: '10.3.0.1',
+        headers: { authorization: `Bearer cus_${Math.random().toString(36).slice(2).padEnd(43, 'x')}` },
+      })
+    const statuses = []
+    for (let i = 0; i < 6; i++) statuses.push((await guess()).statusCode)
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429])
+  })
+
+  it('believes X-Forwarded-For only from a trusted proxy (TRUST_PROXY, loopback by default)', async () => {
+    const signInVia = (remoteAddress: string, forwardedFor: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        remoteAddress,
+        headers: { 'x-forwarded-for': forwardedFor },
+        payload: { email: uniqueEmail('nobody'), password: 'irrelevant-1' },
+      })
+    // Through the local proxy, each client has its own limit.
+    for (const client of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+      expect((await signInVia('127.0.0.1', client)).statusCode).toBe(401)
+    }
+    // An untrusted peer cannot pose as other clients: all its requests are its own.
+    const statuses = []
+    for (const claimed of ['192.0.2.10', '192.0.2.11', '192.0.2.12'])
+      statuses.push((await signInVia('10.4.0.1', claimed)).statusCode)
+    expect(statuses).toEqual([401, 401, 429])
+  })
+
   it('never limits /health and /ready', async () => {
     for (let i = 0; i < 8; i++)
       expect((await t.app.inject({ url: '/health', remoteAddress: '10.2.0.1' })).statusCode).toBe(200)

@@ -48,7 +48,11 @@ const SORTS: Record<string, Omit<Sort<UserRow>, 'ordering' | 'descending'>> = {
   id: { expression: null, value: (u) => u.id },
   last_name: { expression: sql`users.last_name`, value: (u) => u.last_name },
   email: { expression: sql`lower(users.email)`, value: (u) => u.email.toLowerCase() },
-  created_at: { expression: sql`users.created_at`, value: (u) => u.created_at.toISOString() },
+  created_at: {
+    expression: sql`users.created_at`,
+    value: (u) => u.created_at.toISOString(),
+    accepts: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+  },
 }
 
 export function userSort(ordering: string): Sort<UserRow> {

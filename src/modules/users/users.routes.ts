@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { UserRow } from '../../db/schema.js'
 import { precondition } from '../../http/conditional.js'
 import { sendItem, sendPage } from '../../http/replies.js'
-import { problems } from '../../http/schemas.js'
+import { IdParams, problems } from '../../http/schemas.js'
 import type { RouteRateLimit } from '../../plugins/rate-limit.js'
 import {
   CreateUserBody,
@@ -10,7 +10,6 @@ import {
   ReplaceUserBody,
   UpdateUserBody,
   type User,
-  UserIdParams,
   UserPage,
   UserRef,
 } from './users.schemas.js'
@@ -82,7 +81,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags,
         summary: 'Read a user',
-        params: UserIdParams,
+        params: IdParams,
         response: { 200: UserRef, ...problems(400, 404) },
       },
     },
@@ -96,7 +95,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags,
         summary: 'Replace a user’s writable fields',
-        params: UserIdParams,
+        params: IdParams,
         body: ReplaceUserBody,
         response: { 200: UserRef, 204: { type: 'null' }, ...problems(400, 403, 404, 409, 412, 428) },
       },
@@ -114,7 +113,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags,
         summary: 'Update a user (JSON merge patch)',
-        params: UserIdParams,
+        params: IdParams,
         body: UpdateUserBody,
         response: { 200: UserRef, 204: { type: 'null' }, ...problems(400, 403, 404, 409, 412, 428) },
       },
@@ -132,7 +131,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags,
         summary: 'Delete a user',
-        params: UserIdParams,
+        params: IdParams,
         response: { 204: { type: 'null' }, ...problems(400, 404, 412, 428) },
       },
     },

@@ -6,13 +6,14 @@ import {
   Identity,
   Page,
   PageQuery,
+  Text,
   Timestamp,
   Timestamps,
 } from '../../http/schemas.js'
 import { ROLES } from '../../platform/auth/actor.js'
 
-const Name = Type.String({ minLength: 1, maxLength: 150 })
-const Address = Type.String({ maxLength: 500, description: 'Free text; may be empty' })
+const Name = Text({ minLength: 1, maxLength: 150 })
+const Address = Text({ maxLength: 500, description: 'Free text; may be empty' })
 const Password = Type.String({
   minLength: 8,
   maxLength: 256,
@@ -82,19 +83,21 @@ const Orderings = USER_ORDERINGS.flatMap((o) => [o, `-${o}`])
 
 export const ListUsersQuery = Type.Object({
   ...PageQuery,
-  first_name: Type.Optional(Type.String({ description: 'Exact match' })),
-  last_name: Type.Optional(Type.String({ description: 'Exact match' })),
-  email: Type.Optional(Type.String({ description: 'Exact match, case-insensitive' })),
+  first_name: Type.Optional(Text({ maxLength: 150, description: 'Exact match' })),
+  last_name: Type.Optional(Text({ maxLength: 150, description: 'Exact match' })),
+  email: Type.Optional(Text({ maxLength: 254, description: 'Exact match, case-insensitive' })),
   search: Type.Optional(
-    Type.String({
-      minLength: 1,
+    Text({
+      minLength: 3,
       maxLength: 100,
-      description: 'Case-insensitive fragment of last name or email',
+      description: 'Case-insensitive fragment of last name or email, at least 3 characters (trigram-indexed)',
     }),
   ),
   country: Type.Optional(CountryCode),
-  since_id: Type.Optional(Type.Integer({ minimum: 0, description: 'Only ids greater than this' })),
-  max_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Only ids less than this' })),
+  since_id: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Only ids greater than this' }),
+  ),
+  max_id: Type.Optional(Type.Integer({ ...Id, description: 'Only ids less than this' })),
   created_after: Type.Optional(Timestamp),
   created_before: Type.Optional(Timestamp),
   ordering: Type.Optional(Type.Enum(Orderings, { default: 'id', description: '`-` for descending' })),
@@ -107,4 +110,3 @@ export type ListUsers = Static<typeof ListUsersQuery>
  */
 export const UserRef = Type.Ref('User')
 export const UserPage = Page(UserRef)
-export const UserIdParams = Type.Object({ id: Id })

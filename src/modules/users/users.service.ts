@@ -49,7 +49,8 @@ export function createUsersService(deps: {
       return row
     })
     if (!updated) return explainMiss(actor, id)
-    if (changes.role !== undefined) deps.tokens.forgetUser(id)
+    // After the commit: a lookup racing the transaction must not cache the old tokens or role again.
+    if (changes.role !== undefined || password !== undefined) deps.tokens.forgetUser(id)
     return updated
   }
 

@@ -21,6 +21,14 @@ export const tokensRepository = {
     return row
   },
 
+  async deleteExpired(db: Db, userId: number) {
+    await db
+      .deleteFrom('tokens')
+      .where('user_id', '=', userId)
+      .where('expires_at', '<=', new Date())
+      .execute()
+  },
+
   async delete(db: Db, tokenId: number) {
     await db.deleteFrom('tokens').where('id', '=', tokenId).execute()
   },

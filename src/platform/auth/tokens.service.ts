@@ -29,7 +29,11 @@ export function createTokensService(deps: {
   const cache =
     deps.cacheSeconds > 0 ? new LRUCache<string, Actor>({ max: 50_000, ttl: deps.cacheSeconds * 1000 }) : null
 
+  // Bumped by every eviction. A lookup in flight during an eviction may have read a row that was
+  // being revoked: it still answers its own request, but it is not cached.
+  let generation = 0
   const evict = (match: (actor: Actor) => boolean) => {
+    generation++
     if (!cache) return
     for (const [hash, actor] of cache.entries()) if (match(actor)) cache.delete(hash)
   }
@@ -52,6 +56,8 @@ export function createTokensService(deps: {
           },
         )
       }
+      // A user's expired tokens go as new ones come, so the table stays bounded.
+      await repo.deleteExpired(db, user.id)
       const token = PREFIX + randomBytes(32).toString('base64url')
       const expires_at = new Date(Date.now() + deps.ttlSeconds * 1000)
       await repo.insert(db, { user_id: user.id, token_hash: hashToken(token), expires_at })
@@ -64,13 +70,13 @@ export function createTokensService(deps: {
       const hash = hashToken(token)
       const cached = cache?.get(hash)
       if (cached) return cached
+      const before = generation
       const row = await repo.findActive(deps.lookups, hash)
       if (!row) return null
       const actor: Actor = { id: row.user_id, role: row.role, tokenId: row.token_id }
-      // Never cache past the token's own expiry.
-      cache?.set(hash, actor, {
-        ttl: Math.min(deps.cacheSeconds * 1000, row.expires_at.getTime() - Date.now()),
-      })
+      // Never cached past the token's own expiry.
+      const ttl = Math.min(deps.cacheSeconds * 1000, row.expires_at.getTime() - Date.now())
+      if (cache && before === generation && ttl > 0) cache.set(hash, actor, { ttl })
       return actor
     },
 
@@ -79,15 +85,15 @@ export function createTokensService(deps: {
       evict((a) => a.tokenId === actor.tokenId)
     },
 
-    /**
-     * Revokes a user's tokens (all, or all but `keep`) inside the caller's transaction. Also the hook to
-     * call when a user's role changes, so this instance stops trusting the cached role.
-     */
+    /** Deletes a user's tokens (all, or all but `keep`) inside the caller's transaction. */
     async revokeForUser(tx: Db, userId: number, keep?: number) {
       await repo.deleteForUser(tx, userId, keep)
-      evict((a) => a.id === userId && a.tokenId !== keep)
     },
 
+    /**
+     * Forgets what this instance cached about a user: call it once the transaction that revoked their
+     * tokens or changed their role has committed, so no lookup can cache the old row again.
+     */
     forgetUser(userId: number) {
       evict((a) => a.id === userId)
     },
