@@ -5,12 +5,14 @@
  * 1. (Re)creates the database `custodian_bench`, migrates it with the CLI and seeds it.
  * 2. Starts, as child processes on free ports of 127.0.0.1: the bare server, Custodian with its token
  *    cache (the default) and Custodian without it (TOKEN_CACHE_SECONDS=0).
- * 3. Measures each scenario with autocannon for BENCH_SECONDS after an unrecorded warm-up, bare first
- *    and last; the ratios use the mean of the two bare runs.
+ * 3. Measures, in BENCH_ROUNDS rounds, each scenario right after the bare route, each for
+ *    BENCH_SECONDS after an unrecorded warm-up. A scenario's ratio is taken against the bare run just
+ *    before it, and the report gives medians over the rounds: on a shared 2-core machine the bare
+ *    route alone drifts by a third within a minute, so single runs make unreliable ratios.
  * 4. Prints a markdown table and writes bench/results/latest.json.
  *
  * Children and the database are removed however the run ends (success, failure, SIGINT, time limit);
- * any non-2xx response makes the run fail. Settings: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2),
+ * any non-2xx response makes the run fail. Settings: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2),
  * BENCH_CONNECTIONS (16), BENCH_DATABASE_URL (maintenance connection,
  * postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -42,7 +44,8 @@ function positiveInt(name: string, fallback: number): number {
 }
 
 const settings = {
-  seconds: positiveInt('BENCH_SECONDS', 10),
+  rounds: positiveInt('BENCH_ROUNDS', 3),
+  seconds: positiveInt('BENCH_SECONDS', 5),
   warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 2),
   connections: positiveInt('BENCH_CONNECTIONS', 16),
   pipelining: 1,
@@ -438,47 +441,77 @@ async function measure(label: string, scenario: Scenario, maintenance: postgres.
 // ---------------------------------------------------------------------------------------------------
 // Report
 
-function report(measurements: Measurement[], bare: Measurement[], machine: Record<string, string>) {
-  const bareRps = bare.reduce((sum, m) => sum + m.requestsPerSecond, 0) / bare.length
-  const bareP50 = bare.reduce((sum, m) => sum + m.latencyMs.p50, 0) / bare.length
+interface Pair {
+  scenario: string
+  bare: Measurement
+  measured: Measurement
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+function report(pairs: Pair[], machine: Record<string, string>) {
   // NaN: a scenario without a single 2xx response.
   const fixed = (n: number, digits: number) => (Number.isNaN(n) ? '–' : n.toFixed(digits))
   const cpu = (n: number | null) => (n === null ? '–' : String(n))
+  const bareRuns = pairs.map((p) => p.bare.requestsPerSecond)
+  const scenarios = [...new Set(pairs.map((p) => p.scenario))]
+  const rows = scenarios.map((name) => {
+    const mine = pairs.filter((p) => p.scenario === name)
+    const ratios = mine.map((p) => p.measured.requestsPerSecond / p.bare.requestsPerSecond)
+    // CPU shares of the round whose ratio is the median (the most typical round).
+    const typical = mine[ratios.indexOf([...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!)]!
+    return {
+      scenario: name,
+      requestsPerSecond: median(mine.map((p) => p.measured.requestsPerSecond)),
+      p50Ms: median(mine.map((p) => p.measured.latencyMs.p50)),
+      p99Ms: median(mine.map((p) => p.measured.latencyMs.p99)),
+      bareRequestsPerSecond: median(mine.map((p) => p.bare.requestsPerSecond)),
+      ratio: median(ratios),
+      ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+      p50VsBare: median(mine.map((p) => p.measured.latencyMs.p50 / p.bare.latencyMs.p50)),
+      cpuPercent: typical.measured.cpuPercent,
+    }
+  })
   const lines = [
-    '| scenario | req/s | p50 ms | p99 ms | req/s ÷ bare | p50 ÷ bare | CPU %: server / postgres / autocannon / machine |',
-    '|---|--:|--:|--:|--:|--:|--:|',
-    ...measurements.map((m) => {
-      const c = m.cpuPercent
+    '| scenario | req/s | p50 ms | p99 ms | bare req/s | req/s ÷ bare (min–max) | p50 ÷ bare | CPU %: server / postgres / autocannon / machine |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    ...rows.map((r) => {
+      const c = r.cpuPercent
       return `| ${[
-        m.scenario,
-        m.requestsPerSecond.toLocaleString('en-US'),
-        fixed(m.latencyMs.p50, 2),
-        fixed(m.latencyMs.p99, 2),
-        fixed(m.requestsPerSecond / bareRps, 2),
-        `${fixed(m.latencyMs.p50 / bareP50, 1)}×`,
+        r.scenario,
+        Math.round(r.requestsPerSecond).toLocaleString('en-US'),
+        fixed(r.p50Ms, 2),
+        fixed(r.p99Ms, 2),
+        Math.round(r.bareRequestsPerSecond).toLocaleString('en-US'),
+        `**${fixed(r.ratio, 2)}** (${fixed(r.ratioRange[0]!, 2)}–${fixed(r.ratioRange[1]!, 2)})`,
+        `${fixed(r.p50VsBare, 1)}×`,
         [c.server, c.postgres, c.loadGenerator, c.machine].map(cpu).join(' / '),
       ].join(' | ')} |`
     }),
   ]
-  const drift = Math.abs(bare[0]!.requestsPerSecond - bare.at(-1)!.requestsPerSecond) / bareRps
+  const spread = (Math.max(...bareRuns) - Math.min(...bareRuns)) / median(bareRuns)
   return {
-    bareRps,
-    bareP50,
-    drift,
+    rows,
+    spread,
     text: [
       `## Custodian benchmark, ${new Date().toISOString()}`,
       '',
       Object.entries(machine)
         .map(([k, v]) => `- ${k}: ${v}`)
         .join('\n'),
-      `- settings: ${settings.connections} connections, pipelining ${settings.pipelining}, ` +
-        `${settings.seconds} s per scenario after ${settings.warmupSeconds} s of warm-up, ` +
-        `${settings.users.toLocaleString('en-US')} users, all on 127.0.0.1; Custodian with ` +
-        `LOG_LEVEL=warn, in-process rate-limit counters, RATE_LIMIT_MAX=${settings.rateLimitMax} (counted, never reached)`,
-      `- ratios are to the mean of the two bare runs: ${Math.round(bareRps).toLocaleString('en-US')} req/s, ` +
-        `p50 ${bareP50.toFixed(2)} ms (the two differ by ${(drift * 100).toFixed(1)}%)`,
-      `- CPU %: 100 is one core (the machine has ${os.availableParallelism() * 100}), over the recorded seconds ` +
-        'of each scenario; "machine" includes the kernel (loopback networking) and any other process',
+      `- settings: ${settings.rounds} rounds; in each, every scenario right after a bare run, each ` +
+        `${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; ${settings.connections} connections, ` +
+        `pipelining ${settings.pipelining}; ${settings.users.toLocaleString('en-US')} users; all on 127.0.0.1; ` +
+        `Custodian with LOG_LEVEL=warn, in-process rate-limit counters, RATE_LIMIT_MAX=${settings.rateLimitMax} (counted, never reached)`,
+      `- figures are medians over the rounds; a ratio is to the bare run just before it. The bare route ` +
+        `ranged ${Math.round(Math.min(...bareRuns)).toLocaleString('en-US')}–${Math.round(Math.max(...bareRuns)).toLocaleString('en-US')} req/s ` +
+        `in this run (${(spread * 100).toFixed(0)}% of its median)`,
+      `- CPU %: 100 is one core (the machine has ${os.availableParallelism() * 100}), in the round of the median ` +
+        'ratio; "machine" includes the kernel (loopback networking) and any other process',
       '',
       ...lines,
       '',
@@ -564,12 +597,15 @@ async function main(): Promise<number> {
   ]
   for (const scenario of [bare, ...scenarios]) await checkScenario(scenario)
 
-  // Bare first and last: the ratios use both, and their difference shows how steady the machine was.
-  const bareRuns = [await measure(`${bare.name} (first)`, bare, maintenance)]
-  const measurements = [bareRuns[0]!]
-  for (const scenario of scenarios) measurements.push(await measure(scenario.name, scenario, maintenance))
-  bareRuns.push(await measure(`${bare.name} (last)`, bare, maintenance))
-  measurements.push(bareRuns[1]!)
+  const pairs: Pair[] = []
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const scenario of scenarios) {
+      const bareRun = await measure(`round ${round}: ${bare.name}`, bare, maintenance)
+      const measured = await measure(`round ${round}: ${scenario.name}`, scenario, maintenance)
+      pairs.push({ scenario: scenario.name, bare: bareRun, measured })
+    }
+  }
+  const measurements = pairs.flatMap((p) => [p.bare, p.measured])
 
   const [{ server_version }] = await maintenance<[{ server_version: string }]>`SHOW server_version`
   const machine = {
@@ -577,14 +613,12 @@ async function main(): Promise<number> {
     system: `${os.type()} ${os.release()}`,
     software: `Node ${process.version}, PostgreSQL ${server_version}`,
   }
-  const { text, bareRps, bareP50, drift } = report(measurements, bareRuns, machine)
+  const { text, rows, spread } = report(pairs, machine)
   console.log(text)
 
   const failures = measurements.filter((m) => m.non2xx || m.errors || m.timeouts)
-  if (drift > 0.1) {
-    console.log(
-      `Note: the two bare runs differ by ${(drift * 100).toFixed(0)}%: the machine was not steady.\n`,
-    )
+  if (spread > 0.2) {
+    console.log(`Note: the bare route varied by ${(spread * 100).toFixed(0)}%: the machine was not steady.\n`)
   }
   for (const m of failures) {
     console.error(
@@ -601,7 +635,7 @@ async function main(): Promise<number> {
     ok: !failures.length,
     machine,
     settings,
-    bare: { requestsPerSecond: bareRps, p50Ms: bareP50, drift },
+    summary: rows,
     measurements,
   }
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`)
@@ -610,7 +644,7 @@ async function main(): Promise<number> {
 }
 
 // The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
-const budgetSeconds = 90 + 5 * (settings.warmupSeconds + settings.seconds + 15)
+const budgetSeconds = 90 + settings.rounds * 3 * 2 * (settings.warmupSeconds + settings.seconds + 5)
 setTimeout(() => {
   console.error(`bench: still running after ${budgetSeconds} s: giving up`)
   void exit(1)

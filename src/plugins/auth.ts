@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, fail } from '../http/problem.js'
+import { AppError } from '../http/problem.js'
 import { problems } from '../http/schemas.js'
 import type { Actor } from '../platform/auth/actor.js'
 import type { TokensService } from '../platform/auth/tokens.service.js'
@@ -67,18 +67,31 @@ export const authPlugin = fp(
       }
     }
 
-    const enforce = async (request: FastifyRequest) => {
-      if (request.authFailure) throw request.authFailure
-      if (!request.actor && request.routeOptions.config.auth === 'required') {
-        fail.unauthorized('Authentication is required: send a bearer token.', CHALLENGE)
+    const enforce =
+      (mode: 'required' | 'optional') =>
+      (request: FastifyRequest, _reply: FastifyReply, _payload: unknown, done: (error?: Error) => void) => {
+        if (request.authFailure) return done(request.authFailure)
+        if (!request.actor && mode === 'required') {
+          return done(
+            new AppError(
+              401,
+              'unauthorized',
+              'Authentication is required: send a bearer token.',
+              {},
+              {
+                'www-authenticate': CHALLENGE,
+              },
+            ),
+          )
+        }
+        done()
       }
-    }
 
     app.addHook('onRoute', (route) => {
       const mode = route.config?.auth
       if (!mode) return
       route.onRequest = [identify, ...[route.onRequest ?? []].flat()]
-      route.preParsing = [enforce, ...[route.preParsing ?? []].flat()]
+      route.preParsing = [enforce(mode), ...[route.preParsing ?? []].flat()]
       route.schema = {
         ...route.schema,
         security: mode === 'required' ? [{ bearerAuth: [] }] : [{ bearerAuth: [] }, {}],

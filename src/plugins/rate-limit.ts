@@ -47,10 +47,10 @@ export const rateLimitPlugin = fp(
         ),
     })
     const windowSeconds = Math.ceil(options.windowMs / 1000)
-    app.addHook('onSend', async (request, reply) => {
-      const limit = request.routeOptions.config.rateLimit
-      if (limit === false || !reply.hasHeader('ratelimit-limit')) return
-      reply.header('ratelimit-policy', `${reply.getHeader('ratelimit-limit')};w=${windowSeconds}`)
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      const limit = reply.getHeader('ratelimit-limit')
+      if (limit !== undefined) reply.header('ratelimit-policy', `${limit};w=${windowSeconds}`)
+      done(null, payload)
     })
   },
   { name: 'rate-limit', dependencies: ['auth'] },

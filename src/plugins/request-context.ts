@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, RawRequestDefaultExpression } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RawRequestDefaultExpression } from 'fastify'
 import fp from 'fastify-plugin'
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/
@@ -17,22 +17,29 @@ export function requestId(raw: RawRequestDefaultExpression): string {
  */
 export const requestContextPlugin = fp(
   async (app: FastifyInstance) => {
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback-style hooks: they run on every request, and need no promise.
+    app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id)
+      done()
     })
-    app.addHook('onResponse', async (request, reply) => {
-      request.log.info(
-        {
-          method: request.method,
-          route: request.routeOptions.url ?? null,
-          path: request.url.split('?')[0],
-          status: reply.statusCode,
-          latency_ms: Math.round(reply.elapsedTime * 100) / 100,
-          user_id: request.actor?.id ?? null,
-        },
-        'request',
-      )
+    app.addHook('onResponse', (request, reply, done) => {
+      logRequest(request, reply)
+      done()
     })
   },
   { name: 'request-context' },
 )
+
+function logRequest(request: FastifyRequest, reply: FastifyReply) {
+  request.log.info(
+    {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      latency_ms: Math.round(reply.elapsedTime * 100) / 100,
+      user_id: request.actor?.id ?? null,
+    },
+    'request',
+  )
+}
