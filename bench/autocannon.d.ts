@@ -10,6 +10,16 @@ declare module 'autocannon' {
       duration?: number
       pipelining?: number
       headers?: Record<string, string>
+      requests?: Request[]
+    }
+
+    interface Request {
+      method?: 'GET' | 'POST'
+      path?: string
+      headers?: Record<string, string>
+      body?: string
+      /** Called before each request is sent: returns the request to send. */
+      setupRequest?: (request: Request) => Request
     }
 
     /** Percentiles are keyed like `p50`, `p97_5`, `p99_9`. */

@@ -53,6 +53,8 @@ const settings = {
   tokenCacheSeconds: 10,
   rateLimitMax: 1_000_000_000,
 }
+const GATE_OFF = 'POST /users, gate not consulted (loopback)'
+const GATE_ON = 'POST /users, offline gate (Swiss X-Forwarded-For)'
 const MAINTENANCE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const DATABASE_NAME = 'custodian_bench'
 const PASSWORD = 'bench-password'
@@ -157,6 +159,9 @@ function custodianEnv(databaseUrl: string, extra: Record<string, string> = {}): 
     // The limiter still runs (it counts every request and sets its headers) but never refuses: at its
     // default of 600 a minute per client, the bench's one user would be refused within a second.
     RATE_LIMIT_MAX: String(settings.rateLimitMax),
+    RATE_LIMIT_CREDENTIALS_MAX: String(settings.rateLimitMax),
+    // Sign-ups from loopback without X-Forwarded-For skip the geolocation lookup: the "gate off" case.
+    GEO_ALLOW_UNKNOWN: 'true',
     ...extra,
   }
 }
@@ -272,16 +277,25 @@ interface Scenario {
   server: Server
   path: string
   headers: Record<string, string>
+  /** A POST body; `[<id>]` in it is replaced by a unique id per request (a new email per sign-up). */
+  body?: string
+  /** Fewer connections than the default, where queueing would hide what is measured. */
+  connections?: number
   /** What a right answer looks like: checked once before measuring, so the bench measures what it says. */
   expect: (body: Record<string, unknown>) => boolean
 }
 
 async function checkScenario(scenario: Scenario) {
-  const response = await fetch(scenario.server.url + scenario.path, { headers: scenario.headers })
+  const method = scenario.body === undefined ? 'GET' : 'POST'
+  const response = await fetch(scenario.server.url + scenario.path, {
+    method,
+    headers: scenario.headers,
+    body: scenario.body?.replaceAll('[<id>]', `check-${Date.now()}`),
+  })
   const text = await response.text()
-  if (response.status !== 200 || !scenario.expect(JSON.parse(text))) {
+  if (response.status !== (method === 'GET' ? 200 : 201) || !scenario.expect(JSON.parse(text))) {
     throw new Error(
-      `${scenario.name}: GET ${scenario.path} answered ${response.status} ${text.slice(0, 300)}`,
+      `${scenario.name}: ${method} ${scenario.path} answered ${response.status} ${text.slice(0, 300)}`,
     )
   }
 }
@@ -391,13 +405,29 @@ interface Measurement {
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN
 const round2 = (n: number) => Math.round(n * 100) / 100
+let postSequence = 0
 
 async function measure(label: string, scenario: Scenario, maintenance: postgres.Sql): Promise<Measurement> {
+  // A new id for every POST body (autocannon's own `idReplacement` miscounts Content-Length and hangs).
+  const { body } = scenario
   const options: autocannon.Options = {
     url: scenario.server.url + scenario.path,
     headers: scenario.headers,
-    connections: settings.connections,
+    connections: scenario.connections ?? settings.connections,
     pipelining: settings.pipelining,
+    ...(body !== undefined && {
+      requests: [
+        {
+          method: 'POST' as const,
+          path: scenario.path,
+          headers: scenario.headers,
+          setupRequest: (request) => ({
+            ...request,
+            body: body.replaceAll('[<id>]', String(++postSequence)),
+          }),
+        },
+      ],
+    }),
   }
   step(`${label}: warming up ${settings.warmupSeconds} s, then measuring ${settings.seconds} s`)
   await autocannon({ ...options, duration: settings.warmupSeconds })
@@ -576,6 +606,20 @@ async function main(): Promise<number> {
     headers: readerAuth,
     expect: (body: Record<string, unknown>) => body.id === readerId && body.email === READER_EMAIL,
   })
+  const signUp = (server: Server, headers: Record<string, string>) => ({
+    server,
+    path: '/api/v1/users',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({
+      email: 'bench-[<id>]@bench.example',
+      password: PASSWORD,
+      first_name: 'Bench',
+      last_name: 'Signup',
+    }),
+    // Two at a time: argon2 runs on a 4-thread pool over 2 cores, and a queue would bury the gate.
+    connections: 2,
+    expect: (body: Record<string, unknown>) => typeof body.id === 'number',
+  })
   const bare: Scenario = {
     name: 'bare Fastify: GET /bare',
     server: bareServer,
@@ -594,6 +638,9 @@ async function main(): Promise<number> {
         body.count === settings.users && Array.isArray(body.results) && body.results.length === 10,
     },
     { name: 'GET /users/{id}, user reads self, TOKEN_CACHE_SECONDS=0', ...readSelf(uncached) },
+    { name: GATE_OFF, ...signUp(cached, {}) },
+    // The trusted local proxy says the client is at a Swisscom address: one offline lookup per sign-up.
+    { name: GATE_ON, ...signUp(cached, { 'x-forwarded-for': '195.186.1.1' }) },
   ]
   for (const scenario of [bare, ...scenarios]) await checkScenario(scenario)
 
@@ -615,6 +662,11 @@ async function main(): Promise<number> {
   }
   const { text, rows, spread } = report(pairs, machine)
   console.log(text)
+  const p50 = (name: string) => rows.find((r) => r.scenario === name)!.p50Ms
+  console.log(
+    `Offline geolocation gate on POST /users: p50 ${p50(GATE_ON).toFixed(2)} ms with the lookup, ` +
+      `${p50(GATE_OFF).toFixed(2)} ms without: ${(p50(GATE_ON) - p50(GATE_OFF)).toFixed(2)} ms.\n`,
+  )
 
   const failures = measurements.filter((m) => m.non2xx || m.errors || m.timeouts)
   if (spread > 0.2) {
@@ -644,7 +696,7 @@ async function main(): Promise<number> {
 }
 
 // The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
-const budgetSeconds = 90 + settings.rounds * 3 * 2 * (settings.warmupSeconds + settings.seconds + 5)
+const budgetSeconds = 90 + settings.rounds * 5 * 2 * (settings.warmupSeconds + settings.seconds + 5)
 setTimeout(() => {
   console.error(`bench: still running after ${budgetSeconds} s: giving up`)
   void exit(1)

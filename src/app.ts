@@ -15,9 +15,11 @@ import { passwords } from './platform/auth/passwords.js'
 import { tokensRepository } from './platform/auth/tokens.repository.js'
 import { tokensRoutes } from './platform/auth/tokens.routes.js'
 import { createTokensService } from './platform/auth/tokens.service.js'
-import { passThroughSignupGate } from './platform/geolocation/signup-gate.js'
+import { createIpapiProvider, createOfflineProvider } from './platform/geolocation/providers.js'
+import { createSignupGate } from './platform/geolocation/signup-gate.js'
 import { authPlugin } from './plugins/auth.js'
 import { healthRoutes } from './plugins/health.js'
+import { createMetrics, metricsPlugin } from './plugins/metrics.js'
 import { openApiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestContextPlugin, requestId } from './plugins/request-context.js'
@@ -100,6 +102,22 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
   await app.register(requestContextPlugin)
   await app.register(openApiPlugin)
 
+  const metrics = createMetrics()
+  const geo = config.geo
+  const signupGate = createSignupGate({
+    provider:
+      geo.provider === 'offline'
+        ? await createOfflineProvider()
+        : createIpapiProvider({
+            baseUrl: geo.ipapiUrl,
+            timeoutMs: geo.timeoutMs,
+            cacheSeconds: geo.cacheSeconds,
+          }),
+    allowed: geo.allowedCountries,
+    allowUnknown: geo.allowUnknown,
+    onLookup: (outcome) => metrics.geoLookups.inc({ outcome }),
+  })
+
   const tokens = createTokensService({
     db,
     lookups,
@@ -115,7 +133,7 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
     repo: usersRepository,
     passwords,
     tokens,
-    signupGate: passThroughSignupGate,
+    signupGate,
   })
 
   await app.register(authPlugin, { tokens })
@@ -126,6 +144,7 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
   await app.register(rateLimitPlugin, { ...config.rateLimit, redis })
   const credentialsLimit = { max: config.rateLimit.credentialsMax, timeWindow: config.rateLimit.windowMs }
   await app.register(healthRoutes, { db })
+  await app.register(metricsPlugin, { metrics })
   const api: FastifyPluginAsync = async (api) => {
     await api.register(usersRoutes, {
       users,

@@ -16,6 +16,15 @@ const EnvSchema = Type.Object({
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   TRUST_PROXY: Type.String({ default: '127.0.0.0/8,::1' }),
+  GEO_PROVIDER: Type.Union([Type.Literal('offline'), Type.Literal('ipapi')], { default: 'offline' }),
+  GEO_ALLOWED_COUNTRIES: Type.String({
+    pattern: '^\\s*[A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*\\s*$',
+    default: 'CH',
+  }),
+  GEO_ALLOW_UNKNOWN: Type.Boolean({ default: false }),
+  IPAPI_URL: Type.String({ pattern: '^https?://', default: 'https://ipapi.co' }),
+  GEO_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 2000 }),
+  GEO_CACHE_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -43,6 +52,15 @@ export interface Config {
   admin: { email: string; password: string } | null
   /** Proxies (IPs, CIDRs) whose X-Forwarded-For is believed; empty = none. */
   trustProxy: string[]
+  geo: {
+    provider: 'offline' | 'ipapi'
+    allowedCountries: string[]
+    /** Development only: admit sign-ups from private, loopback and unlocatable addresses. */
+    allowUnknown: boolean
+    ipapiUrl: string
+    timeoutMs: number
+    cacheSeconds: number
+  }
   logLevel: Env['LOG_LEVEL']
   tokenTtlSeconds: number
   /** How long an instance may trust a cached token lookup; 0 disables the cache. */
@@ -93,6 +111,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    geo: {
+      provider: e.GEO_PROVIDER,
+      allowedCountries: e.GEO_ALLOWED_COUNTRIES.split(',').map((c) => c.trim().toUpperCase()),
+      allowUnknown: e.GEO_ALLOW_UNKNOWN,
+      ipapiUrl: e.IPAPI_URL.replace(/\/+$/, ''),
+      timeoutMs: e.GEO_TIMEOUT_MS,
+      cacheSeconds: e.GEO_CACHE_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,

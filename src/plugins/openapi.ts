@@ -16,7 +16,8 @@ export const openApiPlugin = fp(
           version: API_VERSION,
           description:
             'User accounts and the records they own. Errors are RFC 9457 problem details ' +
-            '(`application/problem+json`) with a stable `code` and the `request_id`.',
+            '(`application/problem+json`) with a stable `code` and the `request_id`.\n\n' +
+            'Sign-up geolocation: [IP Geolocation by DB-IP](https://db-ip.com) (DB-IP Lite, CC BY 4.0).',
         },
         components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
         tags: [
