@@ -15,6 +15,11 @@ describe('If-Match', () => {
     expect(precondition('"something-else"', false)).toEqual([])
   })
 
+  it('considers only the first distinct tags of a long list', () => {
+    const list = Array.from({ length: 100 }, (_, i) => etag(i % 50)).join(', ')
+    expect(precondition(list, false)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+  })
+
   it('If-None-Match compares weakly', () => {
     expect(notModified('W/"v2"', 2)).toBe(true)
     expect(notModified('"v1", "v2"', 2)).toBe(true)

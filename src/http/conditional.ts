@@ -11,6 +11,9 @@ export function etag(version: number): string {
  */
 export type Precondition = null | 'any' | number[]
 
+/** Only the first tags of an `If-Match` list are considered. */
+export const MAX_IF_MATCH_TAGS = 8
+
 export function precondition(ifMatch: string | undefined, required: boolean): Precondition {
   if (ifMatch === undefined || ifMatch.trim() === '') {
     if (required)
@@ -18,12 +21,14 @@ export function precondition(ifMatch: string | undefined, required: boolean): Pr
     return null
   }
   if (ifMatch.trim() === '*') return 'any'
-  const versions: number[] = []
+  const versions = new Set<number>()
   for (const tag of ifMatch.split(',')) {
     const match = /^\s*"v(\d{1,15})"\s*$/.exec(tag)
-    if (match) versions.push(Number(match[1]))
+    if (match) versions.add(Number(match[1]))
+    // Bounded: each list length is its own prepared statement on the database.
+    if (versions.size === MAX_IF_MATCH_TAGS) break
   }
-  return versions
+  return [...versions]
 }
 
 /** True when `If-None-Match` already names the current representation (answer 304). */

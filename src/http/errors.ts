@@ -94,6 +94,9 @@ export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error)
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+    // A value the database refused is usually bad input, but could be a bug: keep a trace.
+    else if (appError.code === 'invalid_value')
+      request.log.warn({ err: error }, 'the database refused a value')
     return sendProblem(request, reply, appError)
   })
 

@@ -40,6 +40,7 @@ describe('sign-up gate (offline database)', () => {
     expect(v6.statusCode).toBe(201)
     expect(v6.json().country).toBe('CH')
     const mapped = await signUp(`::ffff:${SWISS_V4}`)
+    expect(mapped.statusCode).toBe(201)
     expect(mapped.json().country).toBe('CH')
     const swiss = await t.app.inject({ url: '/api/v1/users?country=CH&page_size=100', headers: admin.auth })
     expect(swiss.json().results.map((u: { id: number }) => u.id)).toEqual(
@@ -129,5 +130,7 @@ describe('sign-up gate when the provider is down', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
     const rows = await t.db.selectFrom('users').select('id').where('email', '=', payload.email).execute()
     expect(rows).toEqual([])
+    const metrics = (await t.app.inject({ url: '/metrics' })).body
+    expect(metrics).toMatch(/custodian_geo_lookups_total\{outcome="failed"\} 1\b/)
   })
 })

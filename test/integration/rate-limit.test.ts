@@ -80,6 +80,20 @@ describe('rate limits (in-process)', () => {
     expect(statuses).toEqual([401, 401, 429])
   })
 
+  it('counts an IPv6 client by its /64, so fresh addresses from one network share a limit', async () => {
+    const statuses = []
+    for (const host of ['1', '2', 'abcd:1', 'ffff:ffff:ffff']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        remoteAddress: `2001:db8:aa:bb::${host}`,
+        payload: { email: uniqueEmail('nobody'), password: 'irrelevant-1' },
+      })
+      statuses.push(res.statusCode)
+    }
+    expect(statuses).toEqual([401, 401, 429, 429])
+  })
+
   it('never limits /health and /ready', async () => {
     for (let i = 0; i < 8; i++)
       expect((await t.app.inject({ url: '/health', remoteAddress: '10.2.0.1' })).statusCode).toBe(200)

@@ -47,7 +47,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
         tags,
         summary: 'Sign up (or, as an admin, create a user with any role)',
         body: CreateUserBody,
-        response: { 201: UserRef, 204: { type: 'null' }, ...problems(400, 403, 409, 413, 415, 429) },
+        response: { 201: UserRef, 204: { type: 'null' }, ...problems(400, 403, 409, 413, 415, 429, 503) },
       },
     },
     async (req, reply) => {

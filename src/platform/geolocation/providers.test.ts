@@ -33,7 +33,9 @@ describe('ipapi provider, against a local fake of ipapi.co', () => {
     '3.3.3.3': { status: 500, body: 'oops' },
     '4.4.4.4': { status: 200, body: 'not json' },
     '5.5.5.5': { status: 200, body: JSON.stringify({ country_code: 'CH' }), delayMs: 1000 },
-    '6.6.6.6': { status: 200, body: JSON.stringify({ ip: '6.6.6.6', country_code: null }) },
+    '6.6.6.6': { status: 200, body: JSON.stringify({ ip: '6.6.6.6', reserved: true }) },
+    '7.7.7.7': { status: 200, body: JSON.stringify({}) },
+    '2a02:1200::1': { status: 200, body: JSON.stringify({ ip: '2a02:1200::1', country_code: 'CH' }) },
   }
 
   beforeAll(async () => {
@@ -63,6 +65,16 @@ describe('ipapi provider, against a local fake of ipapi.co', () => {
     expect(await provider.country('90.0.0.1')).toBe('FR')
     expect(requests).toContain('/195.186.1.1/json/')
     expect(await provider.country('6.6.6.6')).toBeNull()
+    expect(await provider.country('2a02:1200::1')).toBe('CH')
+    expect(requests).toContain('/2a02:1200::1/json/')
+  })
+
+  it('caches nothing with GEO_CACHE_SECONDS=0', async () => {
+    const provider = createIpapiProvider({ baseUrl, timeoutMs: 300, cacheSeconds: 0 })
+    const before = requests.length
+    await provider.country('195.186.1.1')
+    await provider.country('195.186.1.1')
+    expect(requests.length - before).toBe(2)
   })
 
   it('caches answers', async () => {
@@ -78,6 +90,7 @@ describe('ipapi provider, against a local fake of ipapi.co', () => {
     ['"error": true in a 200', '2.2.2.2'],
     ['HTTP 500', '3.3.3.3'],
     ['a body that is not JSON', '4.4.4.4'],
+    ['a JSON body without a country', '7.7.7.7'],
     ['no answer within the timeout', '5.5.5.5'],
   ])('treats %s as a failure, and does not cache it', async (_case, ip) => {
     const provider = ipapi()

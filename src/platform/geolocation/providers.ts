@@ -48,22 +48,27 @@ export function createIpapiProvider(options: {
   fetch?: typeof fetch
 }): GeoProvider {
   const doFetch = options.fetch ?? fetch
-  const cache = new LRUCache<string, { country: string | null }>({
-    max: 10_000,
-    ttl: options.cacheSeconds * 1000,
-  })
+  // 0 turns the cache off (lru-cache would read a ttl of 0 as "forever").
+  const cache =
+    options.cacheSeconds > 0
+      ? new LRUCache<string, { country: string | null }>({ max: 10_000, ttl: options.cacheSeconds * 1000 })
+      : null
   return {
     name: 'ipapi',
     async country(ip) {
-      const cached = cache.get(ip)
+      const cached = cache?.get(ip)
       if (cached) return cached.country
       let body: { error?: unknown; reason?: unknown; country_code?: unknown }
       try {
-        const response = await doFetch(`${options.baseUrl}/${encodeURIComponent(ip)}/json/`, {
+        // `ip` is a validated address (digits, hex, dots, colons): it goes into the path as it is.
+        const response = await doFetch(`${options.baseUrl}/${ip}/json/`, {
           signal: AbortSignal.timeout(options.timeoutMs),
           headers: { accept: 'application/json' },
         })
-        if (!response.ok) throw new GeoUnavailable(`ipapi answered HTTP ${response.status}`)
+        if (!response.ok) {
+          await response.body?.cancel()
+          throw new GeoUnavailable(`ipapi answered HTTP ${response.status}`)
+        }
         body = (await response.json()) as typeof body
       } catch (error) {
         if (error instanceof GeoUnavailable) throw error
@@ -72,9 +77,14 @@ export function createIpapiProvider(options: {
       if (typeof body !== 'object' || body === null || body.error === true) {
         throw new GeoUnavailable(`ipapi reported an error: ${String(body?.reason ?? 'unknown reason')}`)
       }
-      const code = typeof body.country_code === 'string' ? body.country_code.toUpperCase() : ''
-      const country = COUNTRY.test(code) ? code : null
-      cache.set(ip, { country })
+      // An answer without a country is a body we cannot use, not "unknown", unless ipapi says the
+      // address is reserved (it is asked only about public addresses, so that is rare).
+      const code = typeof body.country_code === 'string' ? body.country_code.toUpperCase() : null
+      if (code === null && (body as { reserved?: unknown }).reserved !== true) {
+        throw new GeoUnavailable('ipapi answered without a country_code')
+      }
+      const country = code && COUNTRY.test(code) ? code : null
+      cache?.set(ip, { country })
       return country
     },
   }

@@ -71,6 +71,7 @@ describe('the sign-up gate', () => {
       '10.1.2.3',
       '192.168.0.1',
       'fe80::1',
+      'fe80::1%eth-0',
       'garbage',
       '',
       '1.2.3.4, 5.6.7.8',
@@ -80,8 +81,10 @@ describe('the sign-up gate', () => {
       expect(error.message, ip).toContain('(remote address in an unknown location)')
     }
     expect(fake.asked).toEqual([])
-    // A public address the database does not know is unknown too.
-    await refusal(gate.check('203.0.113.9'))
+    // A public address the provider cannot place is unknown too.
+    const error = await refusal(gate.check('5.6.7.8'))
+    expect(error.message).toContain('(remote address in an unknown location)')
+    expect(fake.asked).toEqual(['5.6.7.8'])
   })
 
   it('admits unknown addresses with no country when the development setting allows', async () => {

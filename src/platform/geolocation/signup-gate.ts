@@ -28,7 +28,8 @@ export const countryName = (code: string) => englishNames.of(code) ?? code
  */
 export function normaliseIp(raw: string): string | null {
   const ip = raw.trim()
-  if (!isIP(ip)) return null
+  // Both checks: Node accepts forms ipaddr.js does not (IPv6 zone ids such as fe80::1%eth0).
+  if (!isIP(ip) || !ipaddr.isValid(ip)) return null
   const parsed = ipaddr.parse(ip)
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     return (parsed as ipaddr.IPv6).toIPv4Address().toString()
