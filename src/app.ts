@@ -136,7 +136,7 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
     signupGate,
   })
 
-  await app.register(authPlugin, { tokens })
+  await app.register(authPlugin, { tokens, maxFailedLookups: config.rateLimit.credentialsMax })
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
     : null

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { LRUCache } from 'lru-cache'
 import { AppError } from '../http/problem.js'
 import { problems } from '../http/schemas.js'
 import type { Actor } from '../platform/auth/actor.js'
 import type { TokensService } from '../platform/auth/tokens.service.js'
+import { clientKey } from './client-key.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,9 +35,21 @@ function bearerToken(header: string): string | null {
  * the document can never disagree with the code.
  */
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { tokens: Pick<TokensService, 'authenticate'> }) => {
+  async (
+    app: FastifyInstance,
+    opts: {
+      tokens: Pick<TokensService, 'authenticate'>
+      /** Unknown tokens an address may try per minute before its token checks stop reaching the database. */
+      maxFailedLookups: number
+    },
+  ) => {
     app.decorateRequest('actor', null)
     app.decorateRequest('authFailure', null)
+
+    // Unknown tokens tried per client address in the current minute. Every such check is a database
+    // lookup on the connection all token checks share, so past the limit an address gets 429 at once:
+    // a flood of guessed tokens cannot slow everyone else down. (In-process: a per-instance guard.)
+    const failures = new LRUCache<string, number>({ max: 100_000, ttl: 60_000, noUpdateTTL: true })
 
     const identify = async (request: FastifyRequest) => {
       const header = request.headers.authorization
@@ -53,8 +67,21 @@ export const authPlugin = fp(
         )
         return
       }
+      const client = clientKey(request.ip)
+      const failed = failures.get(client) ?? 0
+      if (failed >= opts.maxFailedLookups) {
+        request.authFailure = new AppError(
+          429,
+          'rate_limited',
+          'Too many unknown tokens from this address: retry in a minute.',
+          {},
+          { 'retry-after': '60' },
+        )
+        return
+      }
       request.actor = await opts.tokens.authenticate(token)
       if (!request.actor) {
+        failures.set(client, failed + 1)
         request.authFailure = new AppError(
           401,
           'unauthorized',

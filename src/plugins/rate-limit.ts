@@ -2,20 +2,8 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import ipaddr from 'ipaddr.js'
 import { AppError } from '../http/problem.js'
-
-/**
- * The rate-limit key of an anonymous client: its IPv4 address, or the /64 network of an IPv6 one
- * (a single host usually holds a whole /64 and could otherwise take a fresh address per request).
- */
-export function clientKey(ip: string): string {
-  if (!ipaddr.isValid(ip)) return ip
-  const address = ipaddr.process(ip) // IPv4-mapped IPv6 becomes IPv4
-  if (address.kind() === 'ipv4') return address.toString()
-  const parts = (address as ipaddr.IPv6).parts.slice(0, 4)
-  return `${parts.map((p) => p.toString(16)).join(':')}::/64`
-}
+import { clientKey } from './client-key.js'
 
 export interface RateLimitOptions {
   /** Requests per window for each client on most routes. */

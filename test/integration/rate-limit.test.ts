@@ -57,7 +57,7 @@ describe('rate limits (in-process)', () => {
       })
     const statuses = []
     for (let i = 0; i < 6; i++) statuses.push((await guess()).statusCode)
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429])
+    expect(statuses).toEqual([401, 401, 429, 429, 429, 429])
   })
 
   it('believes X-Forwarded-For only from a trusted proxy (TRUST_PROXY, loopback by default)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clientKey } from './rate-limit.js'
+import { clientKey } from './client-key.js'
 
 describe('clientKey', () => {
   it('keys IPv4 by address and IPv6 by /64', () => {
