@@ -11,6 +11,8 @@ import { usersRepository } from './modules/users/users.repository.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import { UserSchema } from './modules/users/users.schemas.js'
 import { createUsersService } from './modules/users/users.service.js'
+import { type ArchiveType, createArchive } from './platform/archive/archive.js'
+import { archivePolicyRoutes } from './platform/archive/policy.routes.js'
 import { passwords } from './platform/auth/passwords.js'
 import { tokensRepository } from './platform/auth/tokens.repository.js'
 import { tokensRoutes } from './platform/auth/tokens.routes.js'
@@ -118,6 +120,13 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
     onLookup: (outcome) => metrics.geoLookups.inc({ outcome }),
   })
 
+  const liveUrl = (type: ArchiveType, id: number) => `${config.publicUrl}/api/v1/${type}/${id}`
+  const archive = createArchive({
+    db,
+    retentionDays: config.retentionDays,
+    urls: { live: liveUrl, archive: (type, id) => `${liveUrl(type, id)}/deleted` },
+  })
+
   const tokens = createTokensService({
     db,
     lookups,
@@ -134,6 +143,8 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
     passwords,
     tokens,
     signupGate,
+    archive,
+    urls: { archive: (type, id) => `${liveUrl(type, id)}/deleted` },
   })
 
   await app.register(authPlugin, { tokens, maxFailedLookups: config.rateLimit.credentialsMax })
@@ -151,7 +162,11 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
       publicUrl: config.publicUrl,
       requireIfMatch: config.requireIfMatch,
       credentialsLimit,
+      archive,
+      db,
+      tokens,
     })
+    await api.register(archivePolicyRoutes, { archive })
     await api.register(tokensRoutes, { tokens, credentialsLimit })
   }
   await app.register(api, { prefix: '/api/v1' })

@@ -16,6 +16,8 @@ const EnvSchema = Type.Object({
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   TRUST_PROXY: Type.String({ default: '127.0.0.0/8,::1' }),
+  ARCHIVE_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+  ARCHIVE_RETENTION_DAYS_USERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
   GEO_PROVIDER: Type.Union([Type.Literal('offline'), Type.Literal('ipapi')], { default: 'offline' }),
   GEO_ALLOWED_COUNTRIES: Type.String({
     pattern: '^\\s*[A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*\\s*$',
@@ -52,6 +54,8 @@ export interface Config {
   admin: { email: string; password: string } | null
   /** Proxies (IPs, CIDRs) whose X-Forwarded-For is believed; empty = none. */
   trustProxy: string[]
+  /** Days an archived item is kept before it is purged, per type (ARCHIVE_RETENTION_DAYS_<TYPE>). */
+  retentionDays: { users: number }
   geo: {
     provider: 'offline' | 'ipapi'
     allowedCountries: string[]
@@ -111,6 +115,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    retentionDays: { users: e.ARCHIVE_RETENTION_DAYS_USERS ?? e.ARCHIVE_RETENTION_DAYS },
     geo: {
       provider: e.GEO_PROVIDER,
       allowedCountries: e.GEO_ALLOWED_COUNTRIES.split(',').map((c) => c.trim().toUpperCase()),

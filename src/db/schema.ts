@@ -4,12 +4,28 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 export interface Database {
   users: UsersTable
   tokens: TokensTable
+  tombstones: TombstonesTable
+}
+
+/** Columns of every archivable table (DESIGN §4): all null while the row is live. */
+export interface ArchiveColumns {
+  deleted_at: ColumnType<Date | null, never, Date | string | null>
+  deleted_by: ColumnType<number | null, never, number | null>
+  /** Fixed at deletion: a later change of the retention never purges early. */
+  purge_at: ColumnType<Date | null, never, Date | string | null>
+  deletion_id: ColumnType<string | null, never, string | null>
+}
+
+export interface TombstonesTable {
+  resource_type: string
+  resource_id: number
+  purged_at: ColumnType<Date, never, never>
 }
 
 type CreatedAt = ColumnType<Date, never, never>
 type UpdatedAt = ColumnType<Date, never, Date | string>
 
-export interface UsersTable {
+export interface UsersTable extends ArchiveColumns {
   id: Generated<number>
   email: string
   password_hash: string

@@ -6,6 +6,7 @@ import { prepared } from '../../db/prepared.js'
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { fail } from '../../http/problem.js'
+import { live } from '../../platform/archive/archive.js'
 import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
 import type { ListUsers } from './users.schemas.js'
 
@@ -32,6 +33,7 @@ const findVisible = Object.fromEntries(
         .selectFrom('users')
         .selectAll()
         .where('id', '=', p.id)
+        .where(live('users'))
         .where(visibleTo({ id: p.actorId, role, tokenId: 0 })),
     ),
   ]),
@@ -78,17 +80,27 @@ export const usersRepository = {
     return row
   },
 
-  /** For sign-in only: case-insensitive, through the unique index on lower(email). */
+  /** For sign-in only (live users): case-insensitive, through the unique index on lower(email). */
   async findByEmail(db: Db, email: string): Promise<UserRow | undefined> {
     return db
       .selectFrom('users')
       .selectAll()
       .where(sql`lower(email)`, '=', email.toLowerCase())
+      .where(live('users'))
+      .executeTakeFirst()
+  },
+
+  /** Whoever holds an email, live or archived: archived users keep their email reserved. */
+  async emailHolder(db: Db, email: string) {
+    return db
+      .selectFrom('users')
+      .select(['id', 'deleted_at'])
+      .where(sql`lower(email)`, '=', email.toLowerCase())
       .executeTakeFirst()
   },
 
   async list(db: Db, actor: Actor, filters: ListUsers, page: PageRequest, sort: Sort<UserRow>) {
-    let q = db.selectFrom('users').selectAll().where(visibleTo(actor))
+    let q = db.selectFrom('users').selectAll().where(live('users')).where(visibleTo(actor))
     if (filters.first_name !== undefined) q = q.where('first_name', '=', filters.first_name)
     if (filters.last_name !== undefined) q = q.where('last_name', '=', filters.last_name)
     if (filters.email !== undefined) q = q.where(sql`lower(email)`, '=', filters.email.toLowerCase())
@@ -116,6 +128,7 @@ export const usersRepository = {
       .updateTable('users')
       .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })
       .where('id', '=', id)
+      .where(live('users'))
       .where(visibleTo(actor))
       .where(matching(precondition))
       .returningAll()
@@ -123,21 +136,12 @@ export const usersRepository = {
       .catch(translateUniqueViolation)
   },
 
-  async delete(db: Db, actor: Actor, id: number, precondition: Precondition): Promise<boolean> {
-    const result = await db
-      .deleteFrom('users')
-      .where('id', '=', id)
-      .where(visibleTo(actor))
-      .where(matching(precondition))
-      .executeTakeFirst()
-    return result.numDeletedRows > 0n
-  },
-
   async adminExists(db: Db): Promise<boolean> {
     const row = await db
       .selectFrom('users')
       .select('id')
       .where('role', '=', 'admin')
+      .where(live('users'))
       .limit(1)
       .executeTakeFirst()
     return row !== undefined

@@ -1,8 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Db } from '../../db/database.js'
 import type { UserRow } from '../../db/schema.js'
-import { precondition } from '../../http/conditional.js'
-import { sendItem, sendPage } from '../../http/replies.js'
+import { etag, precondition } from '../../http/conditional.js'
+import { prefersMinimal, sendItem, sendPage } from '../../http/replies.js'
 import { IdParams, problems } from '../../http/schemas.js'
+import type { Archive } from '../../platform/archive/archive.js'
+import { archiveRoutes, presentArchivedWith } from '../../platform/archive/archive.routes.js'
+import { Archived } from '../../platform/archive/archive.schemas.js'
+import type { TokensService } from '../../platform/auth/tokens.service.js'
 import type { RouteRateLimit } from '../../plugins/rate-limit.js'
 import {
   CreateUserBody,
@@ -12,17 +17,22 @@ import {
   type User,
   UserPage,
   UserRef,
+  UserSchema,
 } from './users.schemas.js'
 import type { UsersService } from './users.service.js'
 
 const tags = ['users']
+const ArchivedUser = Archived(UserSchema)
 
 export const usersRoutes: FastifyPluginAsyncTypebox<{
   users: UsersService
   publicUrl: string
   requireIfMatch: boolean
   credentialsLimit: RouteRateLimit
-}> = async (app, { users, publicUrl, requireIfMatch, credentialsLimit }) => {
+  archive: Archive
+  db: Db
+  tokens: Pick<TokensService, 'forgetUser'>
+}> = async (app, { users, publicUrl, requireIfMatch, credentialsLimit, archive, db, tokens }) => {
   const urlOf = (id: number) => `${publicUrl}/api/v1/users/${id}`
   const present = (u: UserRow): User => ({
     id: u.id,
@@ -37,6 +47,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
     updated_at: u.updated_at.toISOString(),
   })
   const item = (u: UserRow) => ({ version: u.version, body: present(u) })
+  const presentArchived = presentArchivedWith(present as (row: never) => User, (id) => `${urlOf(id)}/deleted`)
   const writeCondition = (ifMatch: string | undefined) => precondition(ifMatch, requireIfMatch)
 
   app.post(
@@ -130,14 +141,34 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
       config: { auth: 'required' },
       schema: {
         tags,
-        summary: 'Delete a user',
+        summary: 'Delete a user: archived with everything they own, restorable until purge_at',
         params: IdParams,
-        response: { 204: { type: 'null' }, ...problems(400, 404, 412, 428) },
+        response: { 200: ArchivedUser, 204: { type: 'null' }, ...problems(400, 404, 410, 412, 428) },
       },
     },
     async (req, reply) => {
-      await users.delete(req.actor!, req.params.id, writeCondition(req.headers['if-match']))
-      return reply.status(204).send(null)
+      const { id } = req.params
+      const { row, cascaded } = await users.archive(req.actor!, id, writeCondition(req.headers['if-match']))
+      const archiveUrl = `${urlOf(id)}/deleted`
+      if (prefersMinimal(req)) {
+        reply.header('link', `<${archiveUrl}>; rel="archive"`).header('preference-applied', 'return=minimal')
+        return reply.status(204).send(null)
+      }
+      reply.header('content-location', archiveUrl).header('etag', etag(row.version))
+      return presentArchived(row, cascaded)
     },
+  )
+
+  await app.register(
+    archiveRoutes<UserRow>({
+      type: 'users',
+      archive,
+      db,
+      publicUrl,
+      live: UserSchema,
+      present,
+      urls: { live: urlOf, archive: (id) => `${urlOf(id)}/deleted` },
+      afterPurge: (id) => tokens.forgetUser(id),
+    }),
   )
 }

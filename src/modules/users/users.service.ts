@@ -3,7 +3,8 @@ import { pageRequest } from '../../db/pagination.js'
 import type { UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { etag } from '../../http/conditional.js'
-import { fail } from '../../http/problem.js'
+import { AppError, fail } from '../../http/problem.js'
+import type { Archive } from '../../platform/archive/archive.js'
 import { type Actor, isAdmin } from '../../platform/auth/actor.js'
 import type { Passwords } from '../../platform/auth/passwords.js'
 import type { TokensService } from '../../platform/auth/tokens.service.js'
@@ -19,6 +20,8 @@ export function createUsersService(deps: {
   passwords: Pick<Passwords, 'hash'>
   tokens: Pick<TokensService, 'revokeForUser' | 'forgetUser'>
   signupGate: SignupGate
+  archive: Pick<Archive, 'archive' | 'explainMissing'>
+  urls: { archive(type: 'users', id: number): string }
 }) {
   const { db, repo } = deps
 
@@ -27,10 +30,14 @@ export function createUsersService(deps: {
     if (role !== undefined && role !== current && !isAdmin(actor)) fail.forbidden('Only admins may set role.')
   }
 
-  /** Tells why a guarded write touched nothing: the user is not there (for this actor), or If-Match failed. */
+  /**
+   * Tells why a guarded write touched nothing: the user is not there for this actor (404, 404
+   * `archived` or 410 `gone`), or If-Match failed (412).
+   */
   const explainMiss = async (actor: Actor, id: number): Promise<never> => {
-    const current = (await repo.findVisible(db, actor, id)) ?? fail.notFound('User', id)
-    return fail.preconditionFailed(`If-Match does not match the current ETag ${etag(current.version)}.`)
+    const current = await repo.findVisible(db, actor, id)
+    if (!current) await deps.archive.explainMissing(db, 'users', actor, id)
+    return fail.preconditionFailed(`If-Match does not match the current ETag ${etag(current?.version ?? 0)}.`)
   }
 
   const write = async (
@@ -54,15 +61,37 @@ export function createUsersService(deps: {
     return updated
   }
 
-  const get = async (actor: Actor, id: number): Promise<UserRow> =>
-    (await repo.findVisible(deps.lookups, actor, id)) ?? fail.notFound('User', id)
+  const get = async (actor: Actor, id: number): Promise<UserRow> => {
+    const user = await repo.findVisible(deps.lookups, actor, id)
+    if (user) return user
+    await deps.archive.explainMissing(db, 'users', actor, id)
+    // Live after all: created or restored between the two reads.
+    return (await repo.findVisible(db, actor, id)) ?? fail.notFound('User', id)
+  }
+
+  /** Inserts a user; an email held by an archived account is a 409 that says so (and links it for admins). */
+  const insertUser = async (actor: Actor | null, row: Parameters<UsersRepository['insert']>[1]) => {
+    try {
+      return await repo.insert(db, row)
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'email_taken')) throw error
+      const holder = await repo.emailHolder(db, row.email)
+      if (!holder?.deleted_at) throw error
+      throw new AppError(
+        409,
+        'email_taken',
+        'This email belongs to an archived account: it stays reserved until the account is purged.',
+        isAdmin(actor) ? { links: { archive: deps.urls.archive('users', holder.id) } } : {},
+      )
+    }
+  }
 
   return {
     /** Sign-up (anyone, through the gate) or creation by an admin (any role, no gate). */
     async create(actor: Actor | null, body: CreateUser, client: { ip: string }): Promise<UserRow> {
       authorizeRole(actor, body.role, 'user')
       const origin = isAdmin(actor) ? { country: null } : await deps.signupGate.check(client.ip)
-      return repo.insert(db, {
+      return insertUser(actor, {
         email: body.email,
         password_hash: await deps.passwords.hash(body.password),
         first_name: body.first_name,
@@ -106,11 +135,19 @@ export function createUsersService(deps: {
       return write(actor, id, changes, precondition, password)
     },
 
-    /** Removes the user and, by cascade, their tokens. (The archive replaces this with a reversible delete.) */
-    async delete(actor: Actor, id: number, precondition: Precondition): Promise<void> {
-      const deleted = await repo.delete(db, actor, id, precondition)
-      if (!deleted) await explainMiss(actor, id)
+    /**
+     * Archives the user (a reversible delete) with everything they own, and revokes their tokens:
+     * restoring the user later does not bring the tokens back.
+     */
+    async archive(actor: Actor, id: number, precondition: Precondition) {
+      const archived = await db.transaction().execute(async (tx) => {
+        const result = await deps.archive.archive(tx, 'users', actor, id, precondition)
+        if (result) await deps.tokens.revokeForUser(tx, id)
+        return result
+      })
+      if (!archived) return explainMiss(actor, id)
       deps.tokens.forgetUser(id)
+      return archived
     },
   }
 }

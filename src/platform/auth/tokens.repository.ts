@@ -7,7 +7,8 @@ const findActive = prepared(['tokenHash', 'now'], (db, p) =>
     .innerJoin('users', 'users.id', 'tokens.user_id')
     .select(['tokens.id as token_id', 'tokens.user_id', 'tokens.expires_at', 'users.role'])
     .where('tokens.token_hash', '=', p.tokenHash)
-    .where('tokens.expires_at', '>', p.now),
+    .where('tokens.expires_at', '>', p.now)
+    .where('users.deleted_at', 'is', null),
 )
 
 export const tokensRepository = {
