@@ -13,6 +13,7 @@ import { UserSchema } from './modules/users/users.schemas.js'
 import { createUsersService } from './modules/users/users.service.js'
 import { type ArchiveType, createArchive } from './platform/archive/archive.js'
 import { archivePolicyRoutes } from './platform/archive/policy.routes.js'
+import { purgeExpired, startPurgeJob } from './platform/archive/purge-job.js'
 import { passwords } from './platform/auth/passwords.js'
 import { tokensRepository } from './platform/auth/tokens.repository.js'
 import { tokensRoutes } from './platform/auth/tokens.routes.js'
@@ -34,6 +35,8 @@ export interface AppDeps {
   lookups?: Db
   /** Where log lines go (stdout by default), or false for none (building the OpenAPI document). */
   logStream?: NodeJS.WritableStream | false
+  /** Run the background jobs (the scheduled purge) while the app is up: the server does, tests don't. */
+  jobs?: boolean
 }
 
 /**
@@ -62,7 +65,7 @@ function validators() {
 }
 
 /** Builds the whole service around a database. Never listens: `main.ts` does, tests `inject`. */
-export async function buildApp({ config, db, lookups = db, logStream }: AppDeps) {
+export async function buildApp({ config, db, lookups = db, logStream, jobs = false }: AppDeps) {
   const app = Fastify({
     logger: logStream !== false && {
       level: config.logLevel,
@@ -170,6 +173,25 @@ export async function buildApp({ config, db, lookups = db, logStream }: AppDeps)
     await api.register(tokensRoutes, { tokens, credentialsLimit })
   }
   await app.register(api, { prefix: '/api/v1' })
+
+  if (jobs && config.purge.intervalSeconds > 0) {
+    const job = startPurgeJob(
+      async () => {
+        const { purged } = await purgeExpired(db, { batchSize: config.purge.batchSize })
+        for (const [type, count] of Object.entries(purged)) {
+          if (count) {
+            metrics.purged.inc({ type }, count)
+            app.log.info({ type, count }, 'purged expired archive items')
+          }
+        }
+      },
+      {
+        intervalMs: config.purge.intervalSeconds * 1000,
+        onError: (err) => app.log.error({ err }, 'purge failed'),
+      },
+    )
+    app.addHook('onClose', () => job.stop())
+  }
   return app
 }
 

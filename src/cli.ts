@@ -8,6 +8,7 @@ import { migrateToLatest, offlineDatabase, openDatabase } from './db/database.js
 import { serve } from './main.js'
 import { createAdmin } from './modules/users/admin-bootstrap.js'
 import { usersRepository } from './modules/users/users.repository.js'
+import { purgeExpired } from './platform/archive/purge-job.js'
 import { passwords } from './platform/auth/passwords.js'
 
 const USAGE = `Usage: custodian <command>
@@ -16,6 +17,7 @@ const USAGE = `Usage: custodian <command>
   migrate                   apply pending migrations to DATABASE_URL (or the embedded database)
   create-admin --email E    create an admin; the password is read from ADMIN_PASSWORD or stdin
                [--first-name F] [--last-name L]
+  purge                     purge the archived items whose retention has passed, now
   openapi [FILE] [--check]  write the OpenAPI document (stdout without FILE); --check fails if FILE is stale
 
 Configuration comes from the environment and ./.env (see README).`
@@ -76,6 +78,19 @@ async function main(argv: string[]) {
           { email: values.email, password, first_name: values['first-name'], last_name: values['last-name'] },
         )
         console.log(`created admin ${admin.id} <${admin.email}>`)
+      } finally {
+        await database.close()
+      }
+      return
+    }
+    case 'purge': {
+      const config = loadConfig()
+      const database = await openDatabase(config.database)
+      try {
+        if (config.migrateOnStart) await migrateToLatest(database.db)
+        const { purged, batches } = await purgeExpired(database.db, { batchSize: config.purge.batchSize })
+        const summary = Object.entries(purged).map(([type, n]) => `${n} ${type}`)
+        console.log(`purged ${summary.join(', ')} in ${batches} batch${batches === 1 ? '' : 'es'}`)
       } finally {
         await database.close()
       }

@@ -18,6 +18,8 @@ const EnvSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: '127.0.0.0/8,::1' }),
   ARCHIVE_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   ARCHIVE_RETENTION_DAYS_USERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  PURGE_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
+  PURGE_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
   GEO_PROVIDER: Type.Union([Type.Literal('offline'), Type.Literal('ipapi')], { default: 'offline' }),
   GEO_ALLOWED_COUNTRIES: Type.String({
     pattern: '^\\s*[A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*\\s*$',
@@ -56,6 +58,8 @@ export interface Config {
   trustProxy: string[]
   /** Days an archived item is kept before it is purged, per type (ARCHIVE_RETENTION_DAYS_<TYPE>). */
   retentionDays: { users: number }
+  /** How often this instance purges expired archive items (0: never; `custodian purge` still can). */
+  purge: { intervalSeconds: number; batchSize: number }
   geo: {
     provider: 'offline' | 'ipapi'
     allowedCountries: string[]
@@ -116,6 +120,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .map((s) => s.trim())
       .filter(Boolean),
     retentionDays: { users: e.ARCHIVE_RETENTION_DAYS_USERS ?? e.ARCHIVE_RETENTION_DAYS },
+    purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, batchSize: e.PURGE_BATCH_SIZE },
     geo: {
       provider: e.GEO_PROVIDER,
       allowedCountries: e.GEO_ALLOWED_COUNTRIES.split(',').map((c) => c.trim().toUpperCase()),

@@ -13,10 +13,16 @@ export function createMetrics() {
     labelNames: ['outcome'] as const,
     registers: [registry],
   })
+  const purged = new Counter({
+    name: 'custodian_archive_purged_total',
+    help: 'Archived items purged after their retention, by type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  })
   // Every outcome is exported from the start, at zero, so a rate() over it never starts from a gap.
   for (const outcome of ['allowed', 'blocked', 'unknown', 'failed'] satisfies GeoOutcome[])
     geoLookups.inc({ outcome }, 0)
-  return { registry, geoLookups }
+  return { registry, geoLookups, purged }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

@@ -104,6 +104,12 @@ describe('custodian CLI', () => {
     expect(viaEnv.output()).toMatch(/created admin \d+ <third@example.ch>/)
   })
 
+  it('purge purges what has expired, now', async () => {
+    const purge = run(['purge'], {})
+    expect(await purge.exited).toBe(0)
+    expect(purge.output()).toMatch(/^purged 0 users in 0 batches$/m)
+  })
+
   it('refuses to start with invalid configuration, naming the variable', async () => {
     const bad = run(['serve'], { PORT: 'eighty' })
     expect(await bad.exited).toBe(1)

@@ -1,0 +1,94 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/db/database.js'
+import { purgeExpired, startPurgeJob } from '../../src/platform/archive/purge-job.js'
+import { backend, createTestApp, type TestApp, type TestUser } from '../helpers/app.js'
+
+let t: TestApp
+let admin: TestUser
+beforeAll(async () => {
+  t = await createTestApp()
+  admin = await t.make.admin()
+})
+afterAll(() => t.close())
+
+/** Archives `n` new users through the API, then moves their purge date `days` from now. */
+async function archivedUsers(n: number, days: number): Promise<number[]> {
+  const ids: number[] = []
+  for (let i = 0; i < n; i++) {
+    const { user } = await t.make.user()
+    const res = await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: admin.auth })
+    expect(res.statusCode).toBe(200)
+    ids.push(user.id)
+  }
+  await t.db
+    .updateTable('users')
+    .set({ purge_at: new Date(Date.now() + days * 86_400_000) })
+    .where('id', 'in', ids)
+    .execute()
+  return ids
+}
+
+const remaining = async (ids: number[]) =>
+  (await t.db.selectFrom('users').select('id').where('id', 'in', ids).execute()).map((r) => r.id)
+
+describe(`purging expired archive items (${backend})`, () => {
+  it('purges only what is past purge_at, in batches, leaving tombstones and running erasure hooks', async () => {
+    const expired = await archivedUsers(5, -1)
+    const kept = await archivedUsers(2, 1)
+    const erased: number[] = []
+    const result = await purgeExpired(t.db, {
+      batchSize: 2,
+      erasureHooks: [async (_tx, item) => void erased.push(item.id)],
+    })
+    expect(result.purged.users).toBe(5)
+    expect(result.batches).toBe(3)
+    expect(await remaining(expired)).toEqual([])
+    expect((await remaining(kept)).sort()).toEqual([...kept].sort())
+    expect(erased.sort()).toEqual([...expired].sort())
+    const gone = await t.app.inject({ url: `/api/v1/users/${expired[0]}`, headers: admin.auth })
+    expect(gone.statusCode).toBe(410)
+    // Nothing left to do: a second run purges nothing.
+    expect((await purgeExpired(t.db, { batchSize: 2 })).purged.users).toBe(0)
+  })
+
+  it('two instances purging at once share the work: every row purged once, no errors', async () => {
+    const expired = await archivedUsers(30, -1)
+    // A second instance: its own connection pool to the same database (PGlite has one session).
+    const other = t.database.url ? await openDatabase({ kind: 'postgres', url: t.database.url }) : null
+    try {
+      const [a, b] = await Promise.all([
+        purgeExpired(t.db, { batchSize: 4 }),
+        purgeExpired(other?.db ?? t.db, { batchSize: 4 }),
+      ])
+      expect(a.purged.users + b.purged.users).toBe(expired.length)
+      expect(await remaining(expired)).toEqual([])
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM tombstones WHERE resource_type = 'users' AND resource_id = ANY(${sql.val(expired)}::bigint[])`.execute(
+        t.db,
+      )
+      expect(rows[0]?.n).toBe(expired.length)
+    } finally {
+      await other?.close()
+    }
+  })
+
+  it('the scheduled job runs on its interval and stops cleanly, waiting for a run in progress', async () => {
+    const expired = await archivedUsers(2, -1)
+    let runs = 0
+    const job = startPurgeJob(
+      async () => {
+        runs++
+        await purgeExpired(t.db, { batchSize: 10 })
+      },
+      { intervalMs: 50, onError: (error) => expect.unreachable(String(error)) },
+    )
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await job.stop()
+    const after = runs
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(runs).toBe(after)
+    expect(runs).toBeGreaterThan(1)
+    expect(await remaining(expired)).toEqual([])
+  })
+})
