@@ -62,7 +62,7 @@ export function startPurgeJob(
 ) {
   let running: Promise<unknown> | null = null
   const tick = () => {
-    if (running) return
+    if (running !== null) return
     running = run()
       .catch(options.onError)
       .finally(() => {
