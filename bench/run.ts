@@ -53,6 +53,10 @@ const settings = {
   tokenCacheSeconds: 10,
   rateLimitMax: 1_000_000_000,
 }
+/** Expired archived users purged under load at the end of the run; BENCH_PURGE_ROWS=0 skips it. */
+const purgeRows =
+  process.env.BENCH_PURGE_ROWS === undefined ? 1_000_000 : Number(process.env.BENCH_PURGE_ROWS)
+if (!Number.isInteger(purgeRows) || purgeRows < 0) throw new Error('BENCH_PURGE_ROWS must be a whole number')
 const GATE_OFF = 'POST /users, gate not consulted (loopback)'
 const GATE_ON = 'POST /users, offline gate (Swiss X-Forwarded-For)'
 const MAINTENANCE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -251,6 +255,26 @@ async function seed(databaseUrl: string) {
     const admin = known.find((u) => u.email === ADMIN_EMAIL)
     if (!reader || !admin) throw new Error('seeding did not create the known users')
     return { readerId: reader.id, adminId: admin.id }
+  } finally {
+    await sql.end()
+  }
+}
+
+/**
+ * Archives `count` users whose purge date has passed (as if deleted 40 days ago with a 30-day
+ * retention), the input of the purge scenario.
+ */
+async function seedExpired(databaseUrl: string, count: number) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  try {
+    await sql`
+      INSERT INTO users (email, password_hash, first_name, last_name, deleted_at, deleted_by, purge_at,
+                         deletion_id, created_at, updated_at)
+      SELECT 'expired.' || i || '@bench.example', 'not a hash', 'Expired', 'User' || (i % 1000),
+             now() - interval '40 days', 2, now() - interval '10 days', gen_random_uuid(),
+             now() - interval '41 days', now() - interval '41 days'
+      FROM generate_series(1, ${count}) AS i`
+    await sql`ANALYZE users`
   } finally {
     await sql.end()
   }
@@ -549,6 +573,70 @@ function report(pairs: Pair[], machine: Record<string, string>) {
   }
 }
 
+/**
+ * Seeds the expired rows, measures GET /users/{id} for a few seconds, then runs `custodian purge` as a
+ * separate process (as an operator, or a second instance, would) while the same load goes on, and
+ * compares the latencies.
+ */
+async function purgeUnderLoad(
+  databaseUrl: string,
+  maintenance: postgres.Sql,
+  scenario: Scenario,
+  cwd: string,
+) {
+  step(`archiving ${purgeRows.toLocaleString('en-US')} expired users for the purge scenario`)
+  await seedExpired(databaseUrl, purgeRows)
+  const before = await measure('GET /users/{id} before the purge', scenario, maintenance)
+
+  step('purging under load')
+  const latencies: number[] = []
+  let non2xx = 0
+  const started = performance.now()
+  const load = autocannon({
+    url: scenario.server.url + scenario.path,
+    headers: scenario.headers,
+    connections: settings.connections,
+    duration: 300,
+  })
+  load.on('response', (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) latencies.push(ms)
+    else non2xx++
+  })
+  const child = spawn(process.execPath, [cli, 'purge'], {
+    cwd,
+    env: custodianEnv(databaseUrl),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  onCleanup(() => stop(child))
+  let output = ''
+  child.stdout.on('data', (chunk) => {
+    output += chunk
+  })
+  const [exitCode] = (await once(child, 'exit')) as [number | null]
+  const seconds = (performance.now() - started) / 1000
+  load.stop()
+  await load
+  latencies.sort((a, b) => a - b)
+  const check = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  const [{ left }] = await check<[{ left: number }]>`
+    SELECT count(*)::int AS left FROM users WHERE deleted_at IS NOT NULL AND purge_at <= now()`
+  await check.end()
+  return {
+    rows: purgeRows,
+    seconds,
+    exitCode,
+    output: output.trim(),
+    left,
+    before,
+    during: {
+      requestsPerSecond: latencies.length / seconds,
+      p50: round2(percentile(latencies, 50)),
+      p99: round2(percentile(latencies, 99)),
+      non2xx,
+    },
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -668,7 +756,29 @@ async function main(): Promise<number> {
       `${p50(GATE_OFF).toFixed(2)} ms without: ${(p50(GATE_ON) - p50(GATE_OFF)).toFixed(2)} ms.\n`,
   )
 
+  let purge: Awaited<ReturnType<typeof purgeUnderLoad>> | null = null
+  if (purgeRows > 0) {
+    purge = await purgeUnderLoad(
+      databaseUrl,
+      maintenance,
+      { name: 'GET /users/{id}, user reads self', ...readSelf(cached) },
+      emptyDir,
+    )
+    console.log(
+      `Purge of ${purgeRows.toLocaleString('en-US')} expired archived users by \`custodian purge\` (batches of ` +
+        `1,000) while GET /users/{id} was under load: ${purge.seconds.toFixed(1)} s; GET p99 ` +
+        `${purge.during.p99.toFixed(2)} ms during the purge against ${purge.before.latencyMs.p99.toFixed(2)} ms just before ` +
+        `(${(purge.during.p99 / purge.before.latencyMs.p99).toFixed(2)}×), p50 ${purge.during.p50.toFixed(2)} against ` +
+        `${purge.before.latencyMs.p50.toFixed(2)} ms, ${Math.round(purge.during.requestsPerSecond).toLocaleString('en-US')} req/s ` +
+        `during; ${purge.left} expired rows left.\n`,
+    )
+  }
+
   const failures = measurements.filter((m) => m.non2xx || m.errors || m.timeouts)
+  if (purge && (purge.during.non2xx || purge.left || purge.exitCode !== 0)) {
+    console.error(`\n!!! FAILED: the purge scenario: ${JSON.stringify(purge)}`)
+    failures.push(purge.before)
+  }
   if (spread > 0.2) {
     console.log(`Note: the bare route varied by ${(spread * 100).toFixed(0)}%: the machine was not steady.\n`)
   }
@@ -688,6 +798,7 @@ async function main(): Promise<number> {
     machine,
     settings,
     summary: rows,
+    purge,
     measurements,
   }
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`)
@@ -696,7 +807,9 @@ async function main(): Promise<number> {
 }
 
 // The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
-const budgetSeconds = 90 + settings.rounds * 5 * 2 * (settings.warmupSeconds + settings.seconds + 5)
+// Rounds, plus seeding and purging the expired rows (a few minutes for a million on 2 cores).
+const budgetSeconds =
+  90 + settings.rounds * 5 * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
 setTimeout(() => {
   console.error(`bench: still running after ${budgetSeconds} s: giving up`)
   void exit(1)
