@@ -122,6 +122,33 @@ describe('the archive', () => {
     expect(item.headers.sunset).toBe(new Date(item.json().purge_at).toUTCString())
   })
 
+  it('filters the archive by who deleted, when, and what expires before a date', async () => {
+    const me = await t.make.user()
+    const deleter = await t.app.inject({ method: 'DELETE', url: userUrl(me.user.id), headers: me.auth })
+    const deletedAt = deleter.json().deleted_at as string
+    const byThemselves = await t.app.inject({
+      url: `/api/v1/users/deleted?deleted_by=${me.user.id}`,
+      headers: admin.auth,
+    })
+    expect(byThemselves.json().results.map((u: { id: number }) => u.id)).toEqual([me.user.id])
+    const soon = new Date(Date.parse(deletedAt) + 46 * DAY).toISOString()
+    const expiring = await t.app.inject({
+      url: `/api/v1/users/deleted?page_size=100&purge_before=${encodeURIComponent(soon)}`,
+      headers: admin.auth,
+    })
+    expect(expiring.json().results.map((u: { id: number }) => u.id)).toContain(me.user.id)
+    const notYet = await t.app.inject({
+      url: `/api/v1/users/deleted?page_size=100&purge_before=${encodeURIComponent(deletedAt)}`,
+      headers: admin.auth,
+    })
+    expect(notYet.json().count).toBe(0)
+    const later = await t.app.inject({
+      url: `/api/v1/users/deleted?deleted_after=${encodeURIComponent(deletedAt)}`,
+      headers: admin.auth,
+    })
+    expect(later.json().results.map((u: { id: number }) => u.id)).not.toContain(me.user.id)
+  })
+
   it('a live user is not in the archive: 404 at its archive URL', async () => {
     const { user } = await t.make.user()
     expect((await t.app.inject({ url: archiveUrl(user.id), headers: admin.auth })).statusCode).toBe(404)

@@ -56,14 +56,14 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
         config: { auth: 'required' },
         schema: {
           tags,
-          summary: `The archive of ${type}, soonest purge first`,
+          summary: `The archive of ${type}, soonest purge first; filter by who deleted, when, and when it goes`,
           querystring: Type.Object({ ...PageQuery, ...ArchiveItemQuery }),
           response: { 200: Page(ArchivedSchema), ...problems(400) },
         },
       },
       async (req, reply) => {
         const ordering = req.query.ordering ?? 'purge_at'
-        const rows = archive.archivedQuery(db, type, req.actor!) as never
+        const rows = archive.archivedQuery(db, type, req.actor!, req.query) as never
         const slice = await fetchPage<ArchivedRow>(
           rows,
           pageRequest(req.query, ordering),

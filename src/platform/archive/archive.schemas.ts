@@ -20,6 +20,13 @@ export function Archived<T extends TProperties>(live: TObject<T>) {
 }
 
 export const ArchiveItemQuery = {
+  deleted_by: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Deleted by this user' }),
+  ),
+  deleted_after: Type.Optional(Type.String({ format: 'date-time', description: 'Deleted after this time' })),
+  purge_before: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Purged before this time: what expires soon' }),
+  ),
   ordering: Type.Optional(
     Type.Enum(['purge_at', '-purge_at', 'id', '-id'], {
       default: 'purge_at',

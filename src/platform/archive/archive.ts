@@ -162,13 +162,22 @@ export function createArchive(deps: {
         .executeTakeFirst()) as ArchivedRow | undefined
     },
 
-    /** The archive of a type, for a page query ordered by purge_at (or id). */
-    archivedQuery(db: Db, type: ArchiveType, actor: Actor) {
-      return any(db)
+    /** The archive of a type, filtered, for a page query ordered by purge_at (or id). */
+    archivedQuery(
+      db: Db,
+      type: ArchiveType,
+      actor: Actor,
+      filters: { deleted_by?: number; deleted_after?: string; purge_before?: string } = {},
+    ) {
+      let q = any(db)
         .selectFrom(ARCHIVABLE[type].table)
         .selectAll()
         .where('deleted_at', 'is not', null)
         .where(visible(type, actor))
+      if (filters.deleted_by !== undefined) q = q.where('deleted_by', '=', filters.deleted_by)
+      if (filters.deleted_after !== undefined) q = q.where('deleted_at', '>', new Date(filters.deleted_after))
+      if (filters.purge_before !== undefined) q = q.where('purge_at', '<', new Date(filters.purge_before))
+      return q
     },
 
     /**
