@@ -5,6 +5,8 @@ export interface Database {
   users: UsersTable
   tokens: TokensTable
   tombstones: TombstonesTable
+  changes: ChangesTable
+  outbox_offsets: OutboxOffsetsTable
 }
 
 /** Columns of every archivable table (DESIGN §4): all null while the row is live. */
@@ -52,3 +54,29 @@ export interface TokensTable {
 export type UserRow = Selectable<UsersTable>
 export type NewUserRow = Insertable<UsersTable>
 export type UserUpdate = Updateable<UsersTable>
+
+export type ChangeAction = 'created' | 'updated' | 'status_changed' | 'deleted' | 'restored' | 'purged'
+
+/** One change of one resource: the audit trail, the change feed and the outbox (migration 0004). */
+export interface ChangesTable {
+  seq: Generated<number>
+  occurred_at: ColumnType<Date, never, never>
+  actor_id: number | null
+  request_id: string | null
+  resource_type: string
+  resource_id: number
+  /** The user the changed resource belongs to: who may read the record, and whose erasure redacts it. */
+  owner_id: number | null
+  action: ChangeAction
+  before: ColumnType<unknown, string | null, string | null>
+  after: ColumnType<unknown, string | null, string | null>
+  deletion_id: string | null
+}
+
+export interface OutboxOffsetsTable {
+  relay: string
+  last_seq: number
+  updated_at: ColumnType<Date, never, Date | string>
+}
+
+export type ChangeRow = Selectable<ChangesTable>

@@ -79,7 +79,8 @@ export const authPlugin = fp(
         )
         return
       }
-      request.actor = await opts.tokens.authenticate(token)
+      const principal = await opts.tokens.authenticate(token)
+      request.actor = principal && { ...principal, requestId: request.id }
       if (!request.actor) {
         failures.set(client, failed + 1)
         request.authFailure = new AppError(

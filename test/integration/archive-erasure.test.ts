@@ -11,8 +11,8 @@ afterAll(() => t.close())
 describe('erasure hooks', () => {
   it('run inside the purge transaction: a failing hook leaves the item archived, not half erased', async () => {
     const admin = await t.make.admin()
-    const actor = { id: admin.user.id, role: 'admin' as const, tokenId: 0 }
-    const erased: { type: string; id: number }[] = []
+    const actor = { id: admin.user.id, role: 'admin' as const, tokenId: 0, requestId: 'test' }
+    const erased: { type: string; ids: number[] }[] = []
     const record: ErasureHook = async (_tx, item) => {
       erased.push(item)
     }
@@ -42,6 +42,6 @@ describe('erasure hooks', () => {
     expect(still?.deleted_at).toBeInstanceOf(Date)
 
     await t.db.transaction().execute((tx) => archive.purge(tx, 'users', actor, victim.user.id))
-    expect(erased).toEqual([{ type: 'users', id: victim.user.id }])
+    expect(erased).toEqual([{ type: 'users', ids: [victim.user.id] }])
   })
 })

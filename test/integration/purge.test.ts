@@ -39,7 +39,7 @@ describe(`purging expired archive items (${backend})`, () => {
     const erased: number[] = []
     const result = await purgeExpired(t.db, {
       batchSize: 2,
-      erasureHooks: [async (_tx, item) => void erased.push(item.id)],
+      erasureHooks: [async (_tx, items) => void erased.push(...items.ids)],
     })
     expect(result.purged.users).toBe(5)
     expect(result.batches).toBe(3)

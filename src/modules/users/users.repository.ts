@@ -11,7 +11,7 @@ import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
 import type { ListUsers } from './users.schemas.js'
 
 /** Ownership lives in the query: a user sees their own row, an admin every row. */
-function visibleTo(actor: Actor) {
+function visibleTo(actor: Pick<Actor, 'id' | 'role'>) {
   return (eb: ExpressionBuilder<Database, 'users'>) =>
     actor.role === 'admin' ? eb.lit(true) : eb('users.id', '=', actor.id)
 }
@@ -34,7 +34,7 @@ const findVisible = Object.fromEntries(
         .selectAll()
         .where('id', '=', p.id)
         .where(live('users'))
-        .where(visibleTo({ id: p.actorId, role, tokenId: 0 })),
+        .where(visibleTo({ id: p.actorId, role })),
     ),
   ]),
 ) as Record<Role, (db: Db, params: { id: number; actorId: number }) => Promise<UserRow[]>>
@@ -96,6 +96,18 @@ export const usersRepository = {
       .selectFrom('users')
       .select(['id', 'deleted_at'])
       .where(sql`lower(email)`, '=', email.toLowerCase())
+      .executeTakeFirst()
+  },
+
+  /** A live user the actor may see, locked until the transaction ends: the state before a change. */
+  async lockVisible(tx: Db, actor: Actor, id: number): Promise<UserRow | undefined> {
+    return tx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .where(live('users'))
+      .where(visibleTo(actor))
+      .forUpdate()
       .executeTakeFirst()
   },
 

@@ -62,7 +62,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const user = await users.create(req.actor, req.body, { ip: req.ip })
+      const user = await users.create(req.actor, req.body, { ip: req.ip, requestId: req.id })
       reply.header('location', urlOf(user.id))
       return sendItem(req, reply, item(user), 201)
     },

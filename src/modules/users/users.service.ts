@@ -8,6 +8,7 @@ import type { Archive } from '../../platform/archive/archive.js'
 import { type Actor, isAdmin } from '../../platform/auth/actor.js'
 import type { Passwords } from '../../platform/auth/passwords.js'
 import type { TokensService } from '../../platform/auth/tokens.service.js'
+import { type ChangeContext, contextOf, recordChanges } from '../../platform/changes/changes.js'
 import type { SignupGate } from '../../platform/geolocation/signup-gate.js'
 import { type UsersRepository, userSort } from './users.repository.js'
 import type { CreateUser, ListUsers, ReplaceUser, UpdateUser } from './users.schemas.js'
@@ -49,10 +50,16 @@ export function createUsersService(deps: {
   ) => {
     if (password !== undefined) changes.password_hash = await deps.passwords.hash(password)
     const updated = await db.transaction().execute(async (tx) => {
+      const before = await repo.lockVisible(tx, actor, id)
+      if (!before) return undefined
       const row = await repo.update(tx, actor, id, changes, precondition)
+      if (!row) return undefined
       // A new password ends every other session of the user; the token in use stays valid.
-      if (row && password !== undefined)
+      if (password !== undefined)
         await deps.tokens.revokeForUser(tx, id, actor.id === id ? actor.tokenId : undefined)
+      await recordChanges(tx, contextOf(actor), [
+        { type: 'users', id, owner: id, action: 'updated', before, after: row },
+      ])
       return row
     })
     if (!updated) return explainMiss(actor, id)
@@ -70,9 +77,19 @@ export function createUsersService(deps: {
   }
 
   /** Inserts a user; an email held by an archived account is a 409 that says so (and links it for admins). */
-  const insertUser = async (actor: Actor | null, row: Parameters<UsersRepository['insert']>[1]) => {
+  const insertUser = async (
+    actor: Actor | null,
+    row: Parameters<UsersRepository['insert']>[1],
+    context: ChangeContext,
+  ) => {
     try {
-      return await repo.insert(db, row)
+      return await db.transaction().execute(async (tx) => {
+        const user = await repo.insert(tx, row)
+        await recordChanges(tx, context, [
+          { type: 'users', id: user.id, owner: user.id, action: 'created', after: user },
+        ])
+        return user
+      })
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'email_taken')) throw error
       const holder = await repo.emailHolder(db, row.email)
@@ -88,18 +105,27 @@ export function createUsersService(deps: {
 
   return {
     /** Sign-up (anyone, through the gate) or creation by an admin (any role, no gate). */
-    async create(actor: Actor | null, body: CreateUser, client: { ip: string }): Promise<UserRow> {
+    async create(
+      actor: Actor | null,
+      body: CreateUser,
+      client: { ip: string; requestId: string },
+    ): Promise<UserRow> {
       authorizeRole(actor, body.role, 'user')
       const origin = isAdmin(actor) ? { country: null } : await deps.signupGate.check(client.ip)
-      return insertUser(actor, {
-        email: body.email,
-        password_hash: await deps.passwords.hash(body.password),
-        first_name: body.first_name,
-        last_name: body.last_name,
-        address: body.address ?? '',
-        country: origin.country,
-        role: body.role ?? 'user',
-      })
+      const context = { actorId: actor?.id ?? null, requestId: client.requestId }
+      return insertUser(
+        actor,
+        {
+          email: body.email,
+          password_hash: await deps.passwords.hash(body.password),
+          first_name: body.first_name,
+          last_name: body.last_name,
+          address: body.address ?? '',
+          country: origin.country,
+          role: body.role ?? 'user',
+        },
+        context,
+      )
     },
 
     get,
@@ -142,7 +168,9 @@ export function createUsersService(deps: {
     async archive(actor: Actor, id: number, precondition: Precondition) {
       const archived = await db.transaction().execute(async (tx) => {
         const result = await deps.archive.archive(tx, 'users', actor, id, precondition)
-        if (result) await deps.tokens.revokeForUser(tx, id)
+        if (!result) return undefined
+        await deps.tokens.revokeForUser(tx, id)
+        await recordChanges(tx, contextOf(actor), result.changes)
         return result
       })
       if (!archived) return explainMiss(actor, id)

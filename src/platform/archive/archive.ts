@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { AppError, fail } from '../../http/problem.js'
 import type { Actor } from '../auth/actor.js'
+import { type Change, contextOf, eraseChangeRecords, recordChanges } from '../changes/changes.js'
 
 /**
  * The archivable resources, by declaration: the table, the column naming the owning user (a user
@@ -25,8 +26,11 @@ export function live<T extends ArchiveType>(table: T) {
   return (eb: ExpressionBuilder<Database, T>) => eb(sql.ref(`${table}.deleted_at`), 'is', null)
 }
 
-/** Runs inside the purge transaction of an item, to erase what other records keep about it. */
-export type ErasureHook = (tx: Db, item: { type: ArchiveType; id: number }) => Promise<void>
+/** Runs inside the purge transaction of items, to erase what other records keep about them. */
+export type ErasureHook = (tx: Db, items: { type: ArchiveType; ids: number[] }) => Promise<void>
+
+/** What every purge erases unless told otherwise: the personal data in the change log. */
+export const ERASURE_HOOKS: ErasureHook[] = [eraseChangeRecords]
 
 export interface ArchivedRow {
   id: number
@@ -50,6 +54,19 @@ export function createArchive(deps: {
     const owner = sql.ref(`${ARCHIVABLE[type].table}.${ARCHIVABLE[type].owner}`)
     return sql<boolean>`${actor.role === 'admin' ? sql`true` : sql`${owner} = ${actor.id}`}`
   }
+  const ownerOf = (type: ArchiveType, row: { [column: string]: unknown }) =>
+    Number(row[ARCHIVABLE[type].owner])
+  const LIVE = { deleted_at: null, deleted_by: null, purge_at: null, deletion_id: null }
+  /** The change of archiving a row; before it only the archive columns (and the version) differed. */
+  const deleted = (type: ArchiveType, row: ArchivedRow): Change => ({
+    type,
+    id: row.id,
+    owner: ownerOf(type, row),
+    action: 'deleted',
+    before: { ...row, ...LIVE },
+    after: row,
+    deletionId: row.deletion_id,
+  })
   const children = (type: ArchiveType) =>
     (Object.keys(ARCHIVABLE) as ArchiveType[]).filter((t) => ARCHIVABLE[t].parent === type)
 
@@ -139,17 +156,20 @@ export function createArchive(deps: {
       const row = (await q.returningAll().executeTakeFirst()) as ArchivedRow | undefined
       if (!row) return undefined
       const cascaded: Record<string, number[]> = {}
+      const changes: Change[] = [deleted(type, row)]
       for (const child of children(type)) {
-        const rows = await any(tx)
+        const rows = (await any(tx)
           .updateTable(ARCHIVABLE[child].table)
           .set({ ...stamp, purge_at: new Date(now.getTime() + deps.retentionDays[child] * 86_400_000) })
           .where(ARCHIVABLE[child].owner, '=', id)
           .where('deleted_at', 'is', null)
-          .returning('id')
-          .execute()
+          .returningAll()
+          .execute()) as ArchivedRow[]
         if (rows.length) cascaded[child] = rows.map((r) => Number(r.id))
+        changes.push(...rows.map((r) => deleted(child, r)))
       }
-      return { row, cascaded }
+      // The caller records `changes` once its own effects of the delete are done.
+      return { row, cascaded, changes }
     },
 
     async findArchived(db: Db, type: ArchiveType, actor: Actor, id: number) {
@@ -196,20 +216,37 @@ export function createArchive(deps: {
         .forUpdate()
         .executeTakeFirst()) as ArchivedRow | undefined
       if (!row) return undefined
-      const cleared = { deleted_at: null, deleted_by: null, purge_at: null, deletion_id: null }
+      const changes: Change[] = []
+      const restored = (t: ArchiveType, before: ArchivedRow, after: { id: number }): Change => ({
+        type: t,
+        id: after.id,
+        owner: ownerOf(t, before),
+        action: 'restored',
+        before,
+        after,
+        deletionId: before.deletion_id,
+      })
       for (const child of children(type)) {
-        await any(tx)
+        const batch = any(tx).selectFrom(ARCHIVABLE[child].table).where('deletion_id', '=', row.deletion_id)
+        const before = (await batch.selectAll().orderBy('id').forUpdate().execute()) as ArchivedRow[]
+        if (before.length === 0) continue
+        const after = await any(tx)
           .updateTable(ARCHIVABLE[child].table)
-          .set(cleared)
+          .set(LIVE)
           .where('deletion_id', '=', row.deletion_id)
+          .returningAll()
           .execute()
+        const byId = new Map(after.map((r) => [Number(r.id), r]))
+        changes.push(...before.map((b) => restored(child, b, byId.get(b.id) as { id: number })))
       }
-      return (await any(tx)
+      const item = (await any(tx)
         .updateTable(table)
-        .set({ ...cleared, version: sql`version + 1` })
+        .set({ ...LIVE, version: sql`version + 1` })
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow()) as { id: number; version: number; [column: string]: unknown }
+      await recordChanges(tx, contextOf(actor), [restored(type, row, item), ...changes])
+      return item
     },
 
     /**
@@ -222,11 +259,20 @@ export function createArchive(deps: {
         .where('id', '=', id)
         .where('deleted_at', 'is not', null)
         .where(visible(type, actor))
-        .returning('id')
+        .returning(['id', 'deletion_id', ARCHIVABLE[type].owner])
         .executeTakeFirst()
       if (!purged) return false
       await tx.insertInto('tombstones').values({ resource_type: type, resource_id: id }).execute()
-      for (const hook of deps.erasureHooks ?? []) await hook(tx, { type, id })
+      for (const hook of deps.erasureHooks ?? ERASURE_HOOKS) await hook(tx, { type, ids: [id] })
+      await recordChanges(tx, contextOf(actor), [
+        {
+          type,
+          id,
+          owner: ownerOf(type, purged),
+          action: 'purged',
+          deletionId: purged.deletion_id as string,
+        },
+      ])
       return true
     },
   }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
-import { ARCHIVABLE, type ArchiveType, type ErasureHook } from './archive.js'
+import { recordChanges, SYSTEM } from '../changes/changes.js'
+import { ARCHIVABLE, type ArchiveType, ERASURE_HOOKS, type ErasureHook } from './archive.js'
 
 export interface PurgeResult {
   purged: Record<ArchiveType, number>
@@ -21,11 +22,11 @@ export async function purgeExpired(
   const purged = Object.fromEntries(Object.keys(ARCHIVABLE).map((t) => [t, 0])) as Record<ArchiveType, number>
   let batches = 0
   for (const type of Object.keys(ARCHIVABLE) as ArchiveType[]) {
-    const { table } = ARCHIVABLE[type]
+    const { table, owner } = ARCHIVABLE[type]
     for (;;) {
       const ids = await db.transaction().execute(async (tx) => {
-        const { rows } = await sql<{ id: number }>`
-          SELECT id FROM ${sql.table(table)}
+        const { rows } = await sql<{ id: number; owner: number; deletion_id: string }>`
+          SELECT id, ${sql.ref(owner)} AS owner, deletion_id FROM ${sql.table(table)}
           WHERE deleted_at IS NOT NULL AND purge_at <= ${now}
           ORDER BY purge_at, id
           LIMIT ${options.batchSize}
@@ -39,9 +40,18 @@ export async function purgeExpired(
           .values(claimed.map((id) => ({ resource_type: type, resource_id: id })))
           .onConflict((oc) => oc.doNothing())
           .execute()
-        for (const hook of options.erasureHooks ?? []) {
-          for (const id of claimed) await hook(tx, { type, id })
-        }
+        for (const hook of options.erasureHooks ?? ERASURE_HOOKS) await hook(tx, { type, ids: claimed })
+        await recordChanges(
+          tx,
+          SYSTEM,
+          rows.map((r) => ({
+            type,
+            id: Number(r.id),
+            owner: Number(r.owner),
+            action: 'purged' as const,
+            deletionId: r.deletion_id,
+          })),
+        )
         return claimed
       })
       if (ids.length === 0) break

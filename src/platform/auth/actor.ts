@@ -7,6 +7,11 @@ export interface Actor {
   role: Role
   /** The token this request authenticated with. */
   tokenId: number
+  /** The request being served: change records name it. */
+  requestId: string
 }
+
+/** What a bearer token stands for, before it is bound to a request. */
+export type Principal = Omit<Actor, 'requestId'>
 
 export const isAdmin = (actor: Actor | null): boolean => actor?.role === 'admin'

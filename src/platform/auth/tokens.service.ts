@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache'
 import type { Db } from '../../db/database.js'
 import { AppError } from '../../http/problem.js'
 import type { UsersRepository } from '../../modules/users/users.repository.js'
-import type { Actor } from './actor.js'
+import type { Actor, Principal } from './actor.js'
 import type { Passwords } from './passwords.js'
 import type { TokensRepository } from './tokens.repository.js'
 
@@ -27,12 +27,14 @@ export function createTokensService(deps: {
   // Token hash → actor. Bounded in size and age. Revocations on this instance evict at once; another
   // instance may honour a revoked token for at most `cacheSeconds` (documented in the README).
   const cache =
-    deps.cacheSeconds > 0 ? new LRUCache<string, Actor>({ max: 50_000, ttl: deps.cacheSeconds * 1000 }) : null
+    deps.cacheSeconds > 0
+      ? new LRUCache<string, Principal>({ max: 50_000, ttl: deps.cacheSeconds * 1000 })
+      : null
 
   // Bumped by every eviction. A lookup in flight during an eviction may have read a row that was
   // being revoked: it still answers its own request, but it is not cached.
   let generation = 0
-  const evict = (match: (actor: Actor) => boolean) => {
+  const evict = (match: (actor: Principal) => boolean) => {
     generation++
     if (!cache) return
     for (const [hash, actor] of cache.entries()) if (match(actor)) cache.delete(hash)
@@ -65,7 +67,7 @@ export function createTokensService(deps: {
     },
 
     /** The actor a bearer token stands for, or null when it is unknown, expired or revoked. */
-    async authenticate(token: string): Promise<Actor | null> {
+    async authenticate(token: string): Promise<Principal | null> {
       if (!token.startsWith(PREFIX) || token.length > 200) return null
       const hash = hashToken(token)
       const cached = cache?.get(hash)
@@ -73,7 +75,7 @@ export function createTokensService(deps: {
       const before = generation
       const row = await repo.findActive(deps.lookups, hash)
       if (!row) return null
-      const actor: Actor = { id: row.user_id, role: row.role, tokenId: row.token_id }
+      const actor: Principal = { id: row.user_id, role: row.role, tokenId: row.token_id }
       // Never cached past the token's own expiry.
       const ttl = Math.min(deps.cacheSeconds * 1000, row.expires_at.getTime() - Date.now())
       if (cache && before === generation && ttl > 0) cache.set(hash, actor, { ttl })
