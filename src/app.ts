@@ -18,6 +18,7 @@ import { passwords } from './platform/auth/passwords.js'
 import { tokensRepository } from './platform/auth/tokens.repository.js'
 import { tokensRoutes } from './platform/auth/tokens.routes.js'
 import { createTokensService } from './platform/auth/tokens.service.js'
+import { changesRoutes } from './platform/changes/changes.routes.js'
 import { createIpapiProvider, createOfflineProvider } from './platform/geolocation/providers.js'
 import { createSignupGate } from './platform/geolocation/signup-gate.js'
 import { authPlugin } from './plugins/auth.js'
@@ -170,6 +171,7 @@ export async function buildApp({ config, db, lookups = db, logStream, jobs = fal
       tokens,
     })
     await api.register(archivePolicyRoutes, { archive })
+    await api.register(changesRoutes, { db, archive, publicUrl: config.publicUrl })
     await api.register(tokensRoutes, { tokens, credentialsLimit })
   }
   await app.register(api, { prefix: '/api/v1' })
