@@ -133,8 +133,9 @@ describe(`the change log (${backend})`, () => {
     const paged: number[] = []
     let url: string | null = `${PUBLIC_URL}/api/v1/events?page_size=2`
     while (url) {
-      const res = await t.app.inject({ url: url.replace(PUBLIC_URL, ''), headers: admin.auth })
-      const page = res.json<{ next: string | null; results: ChangeBody[] }>()
+      const page: { next: string | null; results: ChangeBody[] } = (
+        await t.app.inject({ url: url.replace(PUBLIC_URL, ''), headers: admin.auth })
+      ).json()
       paged.push(...page.results.map((r) => r.sequence))
       url = page.next
     }
