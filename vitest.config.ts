@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net'
 import postgres from 'postgres'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
@@ -7,6 +8,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * unreachable PostgreSQL fails the run instead of silently skipping its pass.
  */
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const amqpUrl = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 
 async function reachable(url: string): Promise<string | null> {
   const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} })
@@ -20,24 +22,61 @@ async function reachable(url: string): Promise<string | null> {
   }
 }
 
+async function listening(url: string): Promise<string | null> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port || 5672), timeout: 3000 })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(null)
+    })
+    socket.once('timeout', () => {
+      socket.destroy()
+      resolve('timed out')
+    })
+    socket.once('error', (error) => resolve(error.message))
+  })
+}
+
 // Vitest evaluates this file once per inline project: probe and announce only once.
-const state = globalThis as { custodianProbe?: Promise<string | null> }
+const state = globalThis as {
+  custodianProbe?: Promise<string | null>
+  custodianBroker?: Promise<string | null>
+}
 
 export default defineConfig(async () => {
   const announce = state.custodianProbe === undefined
   state.custodianProbe ??= reachable(postgresUrl)
+  state.custodianBroker ??= listening(amqpUrl)
   const failure = await state.custodianProbe
+  const brokerFailure = await state.custodianBroker
   const where = postgresUrl.replace(/\/\/[^@/]*@/, '//')
+  const broker = amqpUrl.replace(/\/\/[^@/]*@/, '//')
   if (failure && process.env.CI === 'true') {
     throw new Error(
       `CI=true and PostgreSQL is unreachable at ${where} (${failure}): the PostgreSQL pass may not be skipped`,
     )
   }
+  if (brokerFailure && process.env.CI === 'true') {
+    throw new Error(
+      `CI=true and RabbitMQ is unreachable at ${broker} (${brokerFailure}): its tests may not be skipped`,
+    )
+  }
+  // The relay tests need both PostgreSQL (two instances on one database) and RabbitMQ.
+  const relayPass = !failure && !brokerFailure
   if (announce)
     console.log(
-      failure
-        ? `\n  Passes: unit, e2e, integration on PGlite. PostgreSQL pass SKIPPED: ${where} unreachable (${failure}).\n`
-        : `\n  Passes: unit, e2e, integration on PGlite, integration on PostgreSQL (${where}).\n`,
+      [
+        '',
+        `  Passes: unit, e2e, integration on PGlite${failure ? '' : `, integration on PostgreSQL (${where})`}${relayPass ? `, relay on RabbitMQ (${broker})` : ''}.`,
+        ...(failure ? [`  PostgreSQL pass SKIPPED: ${where} unreachable (${failure}).`] : []),
+        ...(relayPass
+          ? []
+          : [
+              `  RabbitMQ pass SKIPPED: ${brokerFailure ? `${broker} unreachable (${brokerFailure})` : 'needs PostgreSQL'}.`,
+            ]),
+        '',
+      ].join('\n'),
     )
   const project = (
     name: string,
@@ -59,6 +98,21 @@ export default defineConfig(async () => {
         ...(failure
           ? []
           : [project('postgres', integration, { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl })]),
+        ...(relayPass
+          ? [
+              {
+                extends: true,
+                test: {
+                  name: 'rabbitmq',
+                  include: ['test/rabbitmq/**/*.test.ts'],
+                  env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, TEST_AMQP_URL: amqpUrl },
+                  // One file stops the broker, another kills a server: one file at a time.
+                  fileParallelism: false,
+                  testTimeout: 120_000,
+                },
+              } satisfies TestProjectInlineConfiguration,
+            ]
+          : []),
       ],
     },
   }

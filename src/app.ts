@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats'
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Config } from './config.js'
-import type { Db } from './db/database.js'
+import type { Db, Session } from './db/database.js'
 import { installErrorHandling, MAX_PARAM_LENGTH, sendProblem, toAppError } from './http/errors.js'
 import { ProblemSchema, TEXT_FORMAT } from './http/schemas.js'
 import { usersRepository } from './modules/users/users.repository.js'
@@ -19,6 +19,8 @@ import { tokensRepository } from './platform/auth/tokens.repository.js'
 import { tokensRoutes } from './platform/auth/tokens.routes.js'
 import { createTokensService } from './platform/auth/tokens.service.js'
 import { changesRoutes } from './platform/changes/changes.routes.js'
+import { createAmqpPublisher, type Publisher } from './platform/changes/publisher.js'
+import { relayLag, startRelay } from './platform/changes/relay.js'
 import { createIpapiProvider, createOfflineProvider } from './platform/geolocation/providers.js'
 import { createSignupGate } from './platform/geolocation/signup-gate.js'
 import { authPlugin } from './plugins/auth.js'
@@ -38,6 +40,8 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream | false
   /** Run the background jobs (the scheduled purge) while the app is up: the server does, tests don't. */
   jobs?: boolean
+  /** A dedicated database session for the outbox relay; it runs when this and AMQP_URL are given. */
+  session?: () => Promise<Session>
 }
 
 /**
@@ -66,7 +70,7 @@ function validators() {
 }
 
 /** Builds the whole service around a database. Never listens: `main.ts` does, tests `inject`. */
-export async function buildApp({ config, db, lookups = db, logStream, jobs = false }: AppDeps) {
+export async function buildApp({ config, db, lookups = db, logStream, jobs = false, session }: AppDeps) {
   const app = Fastify({
     logger: logStream !== false && {
       level: config.logLevel,
@@ -158,7 +162,51 @@ export async function buildApp({ config, db, lookups = db, logStream, jobs = fal
   if (redis) app.addHook('onClose', async () => void (await redis.quit()))
   await app.register(rateLimitPlugin, { ...config.rateLimit, redis })
   const credentialsLimit = { max: config.rateLimit.credentialsMax, timeWindow: config.rateLimit.windowMs }
-  await app.register(healthRoutes, { db })
+  const publisher: Publisher | null =
+    config.relay && session
+      ? createAmqpPublisher({
+          url: config.relay.url,
+          exchange: config.relay.exchange,
+          source: `${config.publicUrl}/api/v1`,
+          onError: (err) => app.log.warn({ err }, 'RabbitMQ connection error'),
+        })
+      : null
+  if (publisher && config.relay && session) {
+    const relayConfig = config.relay
+    metrics.outboxLag(() => relayLag(db))
+    let relay: Awaited<ReturnType<typeof startRelay>> | null = null
+    let failures = 0
+    // Started once the app is ready (after migrations), stopped before the pools close.
+    app.addHook('onReady', async () => {
+      relay = await startRelay({
+        session: await session(),
+        publisher,
+        batchSize: relayConfig.batchSize,
+        events: {
+          published: (count) => {
+            metrics.published.inc(count)
+            if (failures) app.log.info({ failures }, 'relay publishing again')
+            failures = 0
+          },
+          failed: (err) => {
+            metrics.publishFailures.inc()
+            // The first failure of a streak is a warning; the retries that follow are debug noise.
+            if (failures++ === 0) app.log.warn({ err }, 'relay could not publish; retrying with backoff')
+          },
+          role: (leader) =>
+            app.log.info({ leader }, leader ? 'this instance relays the outbox' : 'relay stood down'),
+        },
+      })
+    })
+    app.addHook('onClose', async () => {
+      await relay?.stop()
+      await publisher.close()
+    })
+  }
+  await app.register(healthRoutes, {
+    db,
+    relay: publisher && { connected: () => publisher.connected, lag: () => relayLag(db) },
+  })
   await app.register(metricsPlugin, { metrics })
   const api: FastifyPluginAsync = async (api) => {
     await api.register(usersRoutes, {

@@ -38,6 +38,9 @@ const EnvSchema = Type.Object({
   REQUIRE_IF_MATCH: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  AMQP_URL: Type.Optional(Type.String({ pattern: '^amqps?://' })),
+  AMQP_EXCHANGE: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,255}$', default: 'custodian.events' }),
+  RELAY_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_CREDENTIALS_MAX: Type.Integer({ minimum: 1, default: 20 }),
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
@@ -77,6 +80,8 @@ export interface Config {
   bodyLimitBytes: number
   /** Shared rate-limit counters; null keeps them in-process. */
   redisUrl: string | null
+  /** The outbox relay to RabbitMQ; null without AMQP_URL (consume `GET /events` instead). */
+  relay: { url: string; exchange: string; batchSize: number } | null
   rateLimit: { max: number; credentialsMax: number; windowMs: number }
 }
 
@@ -135,6 +140,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     requireIfMatch: e.REQUIRE_IF_MATCH,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     redisUrl: e.REDIS_URL ?? null,
+    relay: e.AMQP_URL ? { url: e.AMQP_URL, exchange: e.AMQP_EXCHANGE, batchSize: e.RELAY_BATCH_SIZE } : null,
     rateLimit: {
       max: e.RATE_LIMIT_MAX,
       credentialsMax: e.RATE_LIMIT_CREDENTIALS_MAX,

@@ -11,7 +11,7 @@ import { passwords } from './platform/auth/passwords.js'
 export async function serve(config: Config) {
   const database = await openDatabase(config.database)
   const { db, lookups } = database
-  const app = await buildApp({ config, db, lookups, jobs: true })
+  const app = await buildApp({ config, db, lookups, jobs: true, session: database.session })
   app.addHook('onClose', () => database.close())
 
   if (config.migrateOnStart) {

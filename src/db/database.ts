@@ -30,6 +30,16 @@ export interface DatabaseHandle {
    */
   lookups: Db
   kind: Config['database']['kind']
+  /** A session of its own, for a background job that holds session locks and listens (the relay). */
+  session(): Promise<Session>
+  close(): Promise<void>
+}
+
+export interface Session {
+  /** Queries on one dedicated connection: a session-level lock taken here holds until it closes. */
+  db: Db
+  /** Calls `onNotify` for each NOTIFY on `channel` (delivered when the notifying transaction commits). */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
@@ -39,8 +49,9 @@ export interface DatabaseHandle {
  */
 export async function openDatabase(target: Config['database'] | { kind: 'pglite'; dataDir: null }) {
   if (target.kind === 'postgres') {
-    const client = (max: number) =>
+    const client = (max: number, options: postgres.Options<never> = {}) =>
       postgres(target.url, {
+        ...options,
         max,
         onnotice: () => {},
         connection: { application_name: 'custodian' },
@@ -53,6 +64,19 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
       db,
       lookups,
       kind: 'postgres',
+      async session() {
+        // Never recycled on a timer: a lost connection would silently drop the session's locks.
+        const sql = client(1, { max_lifetime: null, idle_timeout: 0 })
+        const session = new Kysely<Database>({ dialect: new PostgresJSDialect(sql) })
+        return {
+          db: session,
+          async listen(channel, onNotify) {
+            const { unlisten } = await sql.listen(channel, () => onNotify())
+            return unlisten
+          },
+          close: () => session.destroy(),
+        }
+      },
       close: async () => {
         await Promise.all([db.destroy(), lookups.destroy()])
       },
@@ -62,7 +86,18 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
   const pglite = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } })
   const db: Db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   // PGlite has one session anyway: lookups share it.
-  return { db, lookups: db, kind: 'pglite', close: () => db.destroy() } satisfies DatabaseHandle
+  return {
+    db,
+    lookups: db,
+    kind: 'pglite',
+    // One process, one session: the relay shares it.
+    session: async () => ({
+      db,
+      listen: (channel, onNotify) => pglite.listen(channel, () => onNotify()),
+      close: async () => {},
+    }),
+    close: () => db.destroy(),
+  } satisfies DatabaseHandle
 }
 
 /** A Kysely that compiles queries but cannot run them: for building the app without a database. */

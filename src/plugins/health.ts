@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { type Db, pendingMigrations, ping } from '../db/database.js'
 
 const HealthSchema = Type.Object({
-  status: Type.Union([Type.Literal('pass'), Type.Literal('fail')]),
+  status: Type.Union([Type.Literal('pass'), Type.Literal('warn'), Type.Literal('fail')]),
   checks: Type.Optional(
     Type.Record(
       Type.String(),
@@ -17,8 +17,15 @@ const HealthSchema = Type.Object({
   ),
 })
 
-/** `/health`: the process answers. `/ready`: it can serve (database reachable and fully migrated). */
-export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+/**
+ * `/health`: the process answers. `/ready`: it can serve (database reachable and fully migrated); with a
+ * relay it also reports the broker connection and the relay's lag. A broker that is away makes the
+ * status `warn`, still 200: writes keep working and their events wait in the outbox.
+ */
+export const healthRoutes: FastifyPluginAsyncTypebox<{
+  db: Db
+  relay: { connected(): boolean; lag(): Promise<{ events: number; seconds: number }> } | null
+}> = async (app, { db, relay }) => {
   const schema = { tags: ['operations'], response: { 200: HealthSchema, 503: HealthSchema } }
 
   app.get(
@@ -45,9 +52,28 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         req.log.warn({ err: error }, 'readiness check failed')
         database = { status: 'fail', output: 'database unreachable' }
       }
-      const status = database.status === 'pass' ? ('pass' as const) : ('fail' as const)
-      reply.type('application/health+json').status(status === 'pass' ? 200 : 503)
-      return { status, checks: { 'database:connection': [database] } }
+      const checks: Record<string, { status: string; [field: string]: unknown }[]> = {
+        'database:connection': [database],
+      }
+      let status: 'pass' | 'warn' | 'fail' = database.status === 'pass' ? 'pass' : 'fail'
+      if (relay) {
+        const connected = relay.connected()
+        checks['rabbitmq:connection'] = [
+          connected
+            ? { status: 'pass' }
+            : { status: 'warn', output: 'RabbitMQ unreachable: events wait in the outbox' },
+        ]
+        if (!connected && status === 'pass') status = 'warn'
+        if (database.status === 'pass') {
+          const lag = await relay.lag()
+          checks['outbox:lag'] = [
+            { status: 'pass', observedValue: lag.events, observedUnit: 'events' },
+            { status: 'pass', observedValue: Math.round(lag.seconds * 1000) / 1000, observedUnit: 's' },
+          ]
+        }
+      }
+      reply.type('application/health+json').status(status === 'fail' ? 503 : 200)
+      return { status, checks }
     },
   )
 }

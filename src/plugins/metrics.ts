@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import type { GeoOutcome } from '../platform/geolocation/signup-gate.js'
 
 /** The service's Prometheus metrics; one registry per app, so several apps in one process never clash. */
@@ -19,10 +19,44 @@ export function createMetrics() {
     labelNames: ['type'] as const,
     registers: [registry],
   })
+  const published = new Counter({
+    name: 'custodian_outbox_published_total',
+    help: 'Change events published to RabbitMQ and confirmed by it',
+    registers: [registry],
+  })
+  const publishFailures = new Counter({
+    name: 'custodian_outbox_publish_failures_total',
+    help: 'Relay attempts that failed (broker away, unconfirmed batch); each is retried with backoff',
+    registers: [registry],
+  })
   // Every outcome is exported from the start, at zero, so a rate() over it never starts from a gap.
   for (const outcome of ['allowed', 'blocked', 'unknown', 'failed'] satisfies GeoOutcome[])
     geoLookups.inc({ outcome }, 0)
-  return { registry, geoLookups, purged }
+  return {
+    registry,
+    geoLookups,
+    purged,
+    published,
+    publishFailures,
+    /** The relay's lag, read from the database at each scrape (every instance reports the same). */
+    outboxLag(read: () => Promise<{ events: number; seconds: number }>) {
+      const gauge = (
+        name: string,
+        help: string,
+        pick: (lag: { events: number; seconds: number }) => number,
+      ) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          async collect() {
+            this.set(pick(await read()))
+          },
+        })
+      gauge('custodian_outbox_lag_events', 'Changes recorded but not yet published', (l) => l.events)
+      gauge('custodian_outbox_lag_seconds', 'Age of the oldest change not yet published', (l) => l.seconds)
+    },
+  }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

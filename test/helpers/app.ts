@@ -53,6 +53,8 @@ export async function createTestApp(env: Record<string, string> = {}) {
     db: database.db,
     lookups: database.lookups,
     logStream: stream,
+    // The outbox relay runs when a test sets AMQP_URL.
+    session: database.session,
   })
   await app.ready()
   const make = factories(app, database.db)
