@@ -68,8 +68,9 @@ describe('the relay after a crash', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'crash-admin@example.ch', password: 'crash-admin-Secret' }),
     })
+    const { token } = (await signIn.json()) as { token: string }
     const auth = {
-      authorization: `Bearer ${(await signIn.json()).token}`,
+      authorization: `Bearer ${token}`,
       'content-type': 'application/json',
     }
 
