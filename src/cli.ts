@@ -10,6 +10,7 @@ import { createAdmin } from './modules/users/admin-bootstrap.js'
 import { usersRepository } from './modules/users/users.repository.js'
 import { purgeExpired } from './platform/archive/purge-job.js'
 import { passwords } from './platform/auth/passwords.js'
+import { tailEvents } from './platform/changes/tail.js'
 
 const USAGE = `Usage: custodian <command>
 
@@ -19,6 +20,9 @@ const USAGE = `Usage: custodian <command>
                [--first-name F] [--last-name L]
   purge                     purge the archived items whose retention has passed, now
   openapi [FILE] [--check]  write the OpenAPI document (stdout without FILE); --check fails if FILE is stale
+  events tail               print the change events arriving on RabbitMQ (AMQP_URL), one JSON line each,
+              [--bind P]    deduplicated by id; P is a topic pattern (default #: all; users.*, *.deleted…)
+              [--queue Q]   a durable queue Q survives restarts (default: a private, temporary queue)
 
 Configuration comes from the environment and ./.env (see README).`
 
@@ -109,6 +113,30 @@ async function main(argv: string[]) {
       else if ((await readFile(file, 'utf8').catch(() => '')) !== document) {
         throw new UsageError(`${file} is stale: run \`npm run openapi\` and commit it`)
       } else console.log(`${file} is up to date`)
+      return
+    }
+    case 'events': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { bind: { type: 'string', default: '#' }, queue: { type: 'string' } },
+        allowPositionals: true,
+      })
+      if (positionals[0] !== 'tail')
+        throw new UsageError('usage: custodian events tail [--bind P] [--queue Q]')
+      const config = loadConfig()
+      if (!config.relay)
+        throw new UsageError('events tail needs AMQP_URL (without it, read GET /api/v1/events)')
+      const stop = new AbortController()
+      process.once('SIGINT', () => stop.abort())
+      process.once('SIGTERM', () => stop.abort())
+      await tailEvents({
+        url: config.relay.url,
+        exchange: config.relay.exchange,
+        bind: values.bind,
+        ...(values.queue && { queue: values.queue }),
+        print: (line) => console.log(line),
+        signal: stop.signal,
+      })
       return
     }
     default:

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { Connection } from 'rabbitmq-client'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/database.js'
 import { createAmqpPublisher } from '../../src/platform/changes/publisher.js'
@@ -184,5 +187,52 @@ describe('the outbox relay, against RabbitMQ', () => {
     expect(bothLed).toBe(false)
     expect(strictlyIncreasing(ids(consumer.received))).toBe(true)
     expect(ids(consumer.received)).toEqual(records.map((r) => r.sequence))
+  })
+
+  it('custodian events tail prints each event once, in order, dropping redeliveries by id', async () => {
+    const exchange = testExchange()
+    const queue = `${exchange}.tail`
+    const rabbit = new Connection({ url: AMQP_URL, noDelay: true })
+    cleanups.push(async () => {
+      await rabbit.queueDelete({ queue }).catch(() => {})
+      await rabbit.exchangeDelete({ exchange }).catch(() => {})
+      await rabbit.close()
+    })
+    // The queue exists before the tail starts, so nothing published meanwhile is missed.
+    await rabbit.exchangeDeclare({ exchange, type: 'topic', durable: true })
+    await rabbit.queueDeclare({ queue, durable: true })
+    await rabbit.queueBind({ queue, exchange, routingKey: '#' })
+    const publisher = rabbit.createPublisher({ confirm: true })
+    cleanups.push(() => publisher.close())
+    // A crash made the relay send 2 and 3 again.
+    for (const id of [1, 2, 3, 2, 3, 4]) {
+      const event = { specversion: '1.0', id: String(id), type: 'custodian.user.updated', subject: 'users/1' }
+      await publisher.send({ exchange, routingKey: 'users.updated', durable: true }, JSON.stringify(event))
+    }
+    const tail = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'events', 'tail', '--queue', queue, '--bind', 'users.*'],
+      {
+        env: { PATH: process.env.PATH, AMQP_URL, AMQP_EXCHANGE: exchange },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    let output = ''
+    tail.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    const deadline = Date.now() + 20_000
+    while (output.split('\n').filter(Boolean).length < 4 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await new Promise((r) => setTimeout(r, 300))
+    tail.kill('SIGINT')
+    const [code] = await once(tail, 'exit')
+    const printed = output
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).id)
+    expect(printed).toEqual(['1', '2', '3', '4'])
+    expect(code).toBe(0)
   })
 })

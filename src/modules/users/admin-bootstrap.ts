@@ -23,7 +23,9 @@ export async function createAdmin(
       role: 'admin',
     })
     // Made by the operator (the CLI or the environment), not by a request.
-    await recordChanges(tx, SYSTEM, [{ type: 'users', id: user.id, owner: user.id, action: 'created', after: user }])
+    await recordChanges(tx, SYSTEM, [
+      { type: 'users', id: user.id, owner: user.id, action: 'created', after: user },
+    ])
     return user
   })
 }
