@@ -28,6 +28,7 @@ import { promisify } from 'node:util'
 import { hash } from '@node-rs/argon2'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
+import { relayBench } from './relay.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cli = path.join(root, 'dist', 'cli.js')
@@ -774,7 +775,30 @@ async function main(): Promise<number> {
     )
   }
 
+  let relay: Awaited<ReturnType<typeof relayBench>> | null = null
+  if (process.env.BENCH_RELAY !== '0') {
+    step('relay: throughput over a backlog, then commit-to-publish latency at 1,000 changes/s')
+    relay = await relayBench({
+      databaseUrl,
+      amqpUrl: process.env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+      events: positiveInt('BENCH_RELAY_EVENTS', 100_000),
+      seconds: positiveInt('BENCH_RELAY_SECONDS', 10),
+    })
+    console.log(
+      `Relay to RabbitMQ (publisher confirms, batches of 500): ${relay.throughput.eventsPerSecond.toLocaleString('en-US')} ` +
+        `events/s (${relay.throughput.events.toLocaleString('en-US')} in ${relay.throughput.seconds} s). At a steady ` +
+        `${relay.latency.rate.toLocaleString('en-US')} changes/s: commit-to-publish p50 ${relay.latency.p50Ms} ms, ` +
+        `p99 ${relay.latency.p99Ms} ms, max ${relay.latency.maxMs} ms (${relay.latency.published} of ${relay.latency.changes} published).\n`,
+    )
+  }
+
   const failures = measurements.filter((m) => m.non2xx || m.errors || m.timeouts)
+  if (relay && relay.latency.published !== relay.latency.changes) {
+    console.error(
+      `\n!!! FAILED: the relay published ${relay.latency.published} of ${relay.latency.changes} changes`,
+    )
+    failures.push(measurements[0] as (typeof measurements)[number])
+  }
   if (purge && (purge.during.non2xx || purge.left || purge.exitCode !== 0)) {
     console.error(`\n!!! FAILED: the purge scenario: ${JSON.stringify(purge)}`)
     failures.push(purge.before)
@@ -799,6 +823,7 @@ async function main(): Promise<number> {
     settings,
     summary: rows,
     purge,
+    relay,
     measurements,
   }
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`)
@@ -809,7 +834,7 @@ async function main(): Promise<number> {
 // The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
 // Rounds, plus seeding and purging the expired rows (a few minutes for a million on 2 cores).
 const budgetSeconds =
-  90 + settings.rounds * 5 * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
+  180 + settings.rounds * 5 * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
 setTimeout(() => {
   console.error(`bench: still running after ${budgetSeconds} s: giving up`)
   void exit(1)

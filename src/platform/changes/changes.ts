@@ -50,9 +50,9 @@ const json = (value: object | null | undefined) =>
  * the insert takes the change log's ordering lock (migration 0004), held until the commit, so
  * anything done after it would keep every other writer waiting (or deadlock with them).
  */
-export async function recordChanges(tx: Db, context: ChangeContext, changes: Change[]): Promise<void> {
-  if (changes.length === 0) return
-  await tx
+export async function recordChanges(tx: Db, context: ChangeContext, changes: Change[]): Promise<number[]> {
+  if (changes.length === 0) return []
+  const rows = await tx
     .insertInto('changes')
     .values(
       changes.map((c) => ({
@@ -67,7 +67,9 @@ export async function recordChanges(tx: Db, context: ChangeContext, changes: Cha
         deletion_id: c.deletionId ?? null,
       })),
     )
+    .returning('seq')
     .execute()
+  return rows.map((r) => Number(r.seq))
 }
 
 /**
