@@ -22,7 +22,7 @@ describe('erasure hooks', () => {
     const archiveWith = (hooks: ErasureHook[]) =>
       createArchive({
         db: t.db,
-        retentionDays: { users: 30 },
+        retentionDays: { users: 30, documents: 30 },
         urls: { live: () => '', archive: () => '' },
         erasureHooks: hooks,
       })

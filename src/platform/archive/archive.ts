@@ -8,17 +8,73 @@ import type { Actor } from '../auth/actor.js'
 
 /**
  * The archivable resources, by declaration: the table, the column naming the owning user (a user
- * owns itself), and the parent type whose delete cascades to it. Documents and applications join by
- * adding a line here (`{ table: 'documents', owner: 'owner_id', parent: 'users' }`), not code.
+ * owns itself), and the parent type whose delete cascades to it. A resource joins by adding a line
+ * here, not code: deleting a parent archives its live children in the same batch, restoring it
+ * restores that batch, a child cannot be restored while its parent is archived, and purging a parent
+ * purges its children one by one (tombstones and erasure hooks included). Parents come before their
+ * children, the order in which rows are locked.
  */
 export const ARCHIVABLE = {
   users: { table: 'users', owner: 'id', parent: null, label: 'User' },
+  documents: { table: 'documents', owner: 'owner_id', parent: 'users', label: 'Document' },
 } as const satisfies Record<
   string,
   { table: keyof Database; owner: string; parent: string | null; label: string }
 >
 
 export type ArchiveType = keyof typeof ARCHIVABLE
+
+// Tables differ per declaration, so queries here are built on an untyped view of the same Kysely.
+const untyped = (db: Db) => db as unknown as Kysely<Record<string, { [column: string]: unknown }>>
+const children = (type: ArchiveType) =>
+  (Object.keys(ARCHIVABLE) as ArchiveType[]).filter((t) => ARCHIVABLE[t].parent === type)
+
+/**
+ * Purges items of `type` (already locked or claimed by the caller) in the caller's transaction, and
+ * before them every item their owner holds of the child types: purging a user is an erasure, so
+ * their documents are purged explicitly, each tombstoned and passed to the erasure hooks, not left
+ * to the foreign key's cascade. Returns the ids purged, by type.
+ */
+export async function purgeItems(
+  tx: Db,
+  type: ArchiveType,
+  ids: number[],
+  hooks: ErasureHook[] = [],
+): Promise<Partial<Record<ArchiveType, number[]>>> {
+  const purged: Partial<Record<ArchiveType, number[]>> = {}
+  if (ids.length === 0) return purged
+  // One array parameter, not an IN list: one prepared statement whatever the batch's length.
+  const idList = sql`${sql.val(ids)}::bigint[]`
+  for (const child of children(type)) {
+    const { table, owner } = ARCHIVABLE[child]
+    const { rows } = await sql<{ id: number }>`
+      SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(owner)} = ANY(${idList}) ORDER BY id FOR UPDATE`.execute(
+      tx,
+    )
+    const below = await purgeItems(
+      tx,
+      child,
+      rows.map((r) => Number(r.id)),
+      hooks,
+    )
+    for (const [t, list] of Object.entries(below)) {
+      purged[t as ArchiveType] = [...(purged[t as ArchiveType] ?? []), ...list]
+    }
+  }
+  const { rows } = await sql<{ id: number }>`
+    DELETE FROM ${sql.table(ARCHIVABLE[type].table)} WHERE id = ANY(${idList}) RETURNING id`.execute(tx)
+  const gone = rows.map((r) => Number(r.id))
+  if (gone.length) {
+    await tx
+      .insertInto('tombstones')
+      .values(gone.map((id) => ({ resource_type: type, resource_id: id })))
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+    for (const hook of hooks) for (const id of gone) await hook(tx, { type, id })
+  }
+  purged[type] = [...(purged[type] ?? []), ...gone]
+  return purged
+}
 
 /** The "not archived" condition every live query names: `.where(live('users'))`. */
 export function live<T extends ArchiveType>(table: T) {
@@ -44,14 +100,11 @@ export function createArchive(deps: {
   urls: { live(type: ArchiveType, id: number): string; archive(type: ArchiveType, id: number): string }
   erasureHooks?: ErasureHook[]
 }) {
-  // Tables differ per declaration, so queries here are built on an untyped view of the same Kysely.
-  const any = (db: Db) => db as unknown as Kysely<Record<string, { [column: string]: unknown }>>
+  const any = untyped
   const visible = (type: ArchiveType, actor: Actor) => {
     const owner = sql.ref(`${ARCHIVABLE[type].table}.${ARCHIVABLE[type].owner}`)
     return sql<boolean>`${actor.role === 'admin' ? sql`true` : sql`${owner} = ${actor.id}`}`
   }
-  const children = (type: ArchiveType) =>
-    (Object.keys(ARCHIVABLE) as ArchiveType[]).filter((t) => ARCHIVABLE[t].parent === type)
 
   /** What happened to an id, as this actor may know it. */
   async function state(db: Db, type: ArchiveType, actor: Actor, id: number) {
@@ -183,10 +236,29 @@ export function createArchive(deps: {
     /**
      * Restores an archived item and exactly the batch its delete archived (same deletion id), never
      * items archived earlier by another delete. The row is locked first, so a concurrent purge either
-     * waits and then finds it live (409), or wins and the restore finds it gone (410).
+     * waits and then finds it live (409), or wins and the restore finds it gone (410). A child whose
+     * parent is archived stays archived (409): restoring the parent brings back its batch. The parent
+     * is locked before the child, the order every archive, restore and purge locks rows in, so a
+     * purge or delete of the parent running at the same time waits instead of deadlocking.
      */
     async restore(tx: Db, type: ArchiveType, actor: Actor, id: number) {
-      const { table } = ARCHIVABLE[type]
+      const { table, parent, owner, label } = ARCHIVABLE[type]
+      let parentRow: { id: number; deleted_at: Date | null } | undefined
+      if (parent !== null) {
+        const child = await any(tx)
+          .selectFrom(table)
+          .select(sql<number>`${sql.ref(owner)}`.as('owner'))
+          .where('id', '=', id)
+          .executeTakeFirst()
+        if (child) {
+          parentRow = (await any(tx)
+            .selectFrom(ARCHIVABLE[parent].table)
+            .select(['id', 'deleted_at'])
+            .where('id', '=', child.owner)
+            .forShare()
+            .executeTakeFirst()) as typeof parentRow
+        }
+      }
       const row = (await any(tx)
         .selectFrom(table)
         .selectAll()
@@ -196,6 +268,16 @@ export function createArchive(deps: {
         .forUpdate()
         .executeTakeFirst()) as ArchivedRow | undefined
       if (!row) return undefined
+      if (parent !== null && parentRow?.deleted_at) {
+        const parentId = Number(parentRow.id)
+        const mine = actor.role === 'admin' || parentId === actor.id
+        fail.conflict(
+          'conflict',
+          `${label} ${id} belongs to ${ARCHIVABLE[parent].label.toLowerCase()} ${parentId}, who is archived: ` +
+            'restore them first, which restores what their delete archived.',
+          mine ? { links: { owner_archive: deps.urls.archive(parent, parentId) } } : {},
+        )
+      }
       const cleared = { deleted_at: null, deleted_by: null, purge_at: null, deletion_id: null }
       for (const child of children(type)) {
         await any(tx)
@@ -213,20 +295,21 @@ export function createArchive(deps: {
     },
 
     /**
-     * Purges an archived item now: its row (and, by the database's cascades, what hangs on it) goes,
-     * a tombstone keeps only its type, id and time, and the erasure hooks run in the same transaction.
+     * Purges an archived item now, with everything its owner holds of the child types (see
+     * `purgeItems`): rows go, tombstones keep only type, id and time, and the erasure hooks run in
+     * the same transaction.
      */
     async purge(tx: Db, type: ArchiveType, actor: Actor, id: number): Promise<boolean> {
-      const purged = await any(tx)
-        .deleteFrom(ARCHIVABLE[type].table)
+      const claimed = await any(tx)
+        .selectFrom(ARCHIVABLE[type].table)
+        .select('id')
         .where('id', '=', id)
         .where('deleted_at', 'is not', null)
         .where(visible(type, actor))
-        .returning('id')
+        .forUpdate()
         .executeTakeFirst()
-      if (!purged) return false
-      await tx.insertInto('tombstones').values({ resource_type: type, resource_id: id }).execute()
-      for (const hook of deps.erasureHooks ?? []) await hook(tx, { type, id })
+      if (!claimed) return false
+      await purgeItems(tx, type, [id], deps.erasureHooks)
       return true
     },
   }
