@@ -45,9 +45,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // Aliases are never numeric (so never confused with an id) and never a word of the routes
   // (/documents/deleted, /documents/aliases). The check repeats the API's pattern as the last line.
+  // COLLATE "C": aliases sort by code point everywhere (lists, cursors, the sorted array of a
+  // document), the order JavaScript sorts them in too, whatever the database's locale.
   await sql`
     CREATE TABLE document_aliases (
-      alias       text PRIMARY KEY
+      alias       text COLLATE "C" PRIMARY KEY
                   CHECK (alias ~ '^[a-z][a-z0-9-]{0,62}$' AND alias NOT IN ('deleted', 'aliases')),
       document_id bigint NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
       created_at  timestamptz(3) NOT NULL DEFAULT now()

@@ -40,8 +40,12 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
   urls: { live(id: number): string; archive(id: number): string }
   /** Runs after a purge has committed (a purged user's cached tokens are forgotten, say). */
   afterPurge?: (id: number) => void
+  /** Completes rows read from the table with what the representation also needs (a document's aliases). */
+  load?: (rows: Row[]) => Promise<Row[]>
 }): FastifyPluginAsyncTypebox {
   const { type, archive, db, urls } = options
+  const load = options.load ?? (async (rows: Row[]) => rows)
+  const loadOne = async <R>(row: R) => (await load([row as unknown as Row]))[0] as unknown as R
   const tags = [type]
   const ArchivedSchema = Archived(options.live)
   const presentArchived = presentArchivedWith(
@@ -70,7 +74,8 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
           archiveSort(ordering),
           'id',
         )
-        return sendPage(req, reply, options.publicUrl, slice, (row) => presentArchived(row as ArchivedRow))
+        const items = (await load(slice.items as unknown as Row[])) as unknown as ArchivedRow[]
+        return sendPage(req, reply, options.publicUrl, { ...slice, items }, (row) => presentArchived(row))
       },
     )
 
@@ -90,7 +95,7 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
           (await archive.findArchived(db, type, req.actor!, req.params.id)) ??
           (await archive.explainNotArchived(db, type, req.actor!, req.params.id))
         reply.header('sunset', row.purge_at.toUTCString())
-        return presentArchived(row)
+        return presentArchived(await loadOne(row))
       },
     )
 
@@ -113,7 +118,7 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
         reply.status(201).header('location', urls.live(id)).header('etag', etag(restored.version))
         if (prefersMinimal(req))
           return reply.status(204).header('preference-applied', 'return=minimal').send(null)
-        return options.present(restored as unknown as Row)
+        return options.present(await loadOne(restored as unknown as Row))
       },
     )
 
