@@ -44,4 +44,24 @@ describe('erasure hooks', () => {
     await t.db.transaction().execute((tx) => archive.purge(tx, 'users', actor, victim.user.id))
     expect(erased).toEqual([{ type: 'users', id: victim.user.id }])
   })
+
+  it('purging a user runs them for each of their documents too, children first', async () => {
+    const admin = await t.make.admin()
+    const actor = { id: admin.user.id, role: 'admin' as const, tokenId: 0 }
+    const erased: { type: string; id: number }[] = []
+    const archive = createArchive({
+      db: t.db,
+      retentionDays: { users: 30, documents: 30 },
+      urls: { live: () => '', archive: () => '' },
+      erasureHooks: [async (_tx, item) => void erased.push(item)],
+    })
+    const victim = await t.make.user()
+    const docs = [await t.make.document(victim), await t.make.document(victim)]
+    await t.db.transaction().execute((tx) => archive.archive(tx, 'users', actor, victim.user.id, null))
+    await t.db.transaction().execute((tx) => archive.purge(tx, 'users', actor, victim.user.id))
+    expect(erased).toEqual([
+      ...docs.map((d) => ({ type: 'documents', id: d.id })),
+      { type: 'users', id: victim.user.id },
+    ])
+  })
 })
