@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, sql } from 'kysely'
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import { fetchPage, type PageRequest, type Sort } from '../../db/pagination.js'
 import { prepared } from '../../db/prepared.js'
@@ -33,15 +33,20 @@ export type DocumentSummaryRow = Pick<
   'id' | 'owner_id' | 'title' | 'content_type' | 'version' | 'created_at' | 'updated_at' | 'aliases'
 >
 
-type Lookup = (db: Db, params: { ref: unknown; actorId: number }) => Promise<DocumentRow[]>
+type Lookup = Record<Role, (db: Db, params: { ref: unknown; actorId: number }) => Promise<DocumentRow[]>>
 
 /**
- * Reading one live document by id, or by alias through the alias's primary key and a join: compiled
- * once per role (see `prepared`), because every read of a document runs one of them. The alias read
- * is the id read plus one index probe, so it costs about the same.
+ * Reading one live document, compiled once per role (see `prepared`), because every read of a
+ * document runs it. `match` gives the id to read: the ref itself, or the document of an alias, found
+ * through the alias's primary key; so the alias read is the id read plus one index probe.
  */
-const findVisible = {
-  id: Object.fromEntries(
+const lookup = (
+  match: (
+    db: Db,
+    ref: never,
+  ) => number | SelectQueryBuilder<Database, 'document_aliases', { document_id: number }>,
+): Lookup =>
+  Object.fromEntries(
     ROLES.map((role) => [
       role,
       prepared(['ref', 'actorId'], (db, p) =>
@@ -49,27 +54,18 @@ const findVisible = {
           .selectFrom('documents')
           .selectAll('documents')
           .select(aliases)
-          .where('documents.id', '=', p.ref)
+          .where('documents.id', '=', match(db, p.ref))
           .where(live('documents'))
           .where(visibleTo({ id: p.actorId, role })),
       ),
     ]),
-  ) as Record<Role, Lookup>,
-  alias: Object.fromEntries(
-    ROLES.map((role) => [
-      role,
-      prepared(['ref', 'actorId'], (db, p) =>
-        db
-          .selectFrom('document_aliases')
-          .innerJoin('documents', 'documents.id', 'document_aliases.document_id')
-          .selectAll('documents')
-          .select(aliases)
-          .where('document_aliases.alias', '=', p.ref)
-          .where(live('documents'))
-          .where(visibleTo({ id: p.actorId, role })),
-      ),
-    ]),
-  ) as Record<Role, Lookup>,
+  ) as Lookup
+
+const findVisible = {
+  id: lookup((_db, ref) => ref),
+  alias: lookup((db, ref) =>
+    db.selectFrom('document_aliases').select('document_id').where('document_aliases.alias', '=', ref),
+  ),
 }
 
 const SORTS: Record<string, Omit<Sort<DocumentSummaryRow>, 'ordering' | 'descending'>> = {

@@ -58,14 +58,7 @@ export const ReplaceDocumentBody = Type.Object(
 export type ReplaceDocument = Static<typeof ReplaceDocumentBody>
 
 /** PATCH is a JSON merge patch (RFC 7396) of the writable fields: absent = unchanged. */
-export const UpdateDocumentBody = Type.Object(
-  {
-    title: Type.Optional(Title),
-    content: Type.Optional(Content),
-    content_type: Type.Optional(ContentType),
-  },
-  { additionalProperties: false },
-)
+export const UpdateDocumentBody = Type.Partial(ReplaceDocumentBody, { additionalProperties: false })
 export type UpdateDocument = Static<typeof UpdateDocumentBody>
 
 export const DocumentRefParams = Type.Object({
