@@ -374,6 +374,15 @@ describe('owner isolation', () => {
     }
     const archive = (await request(other, 'GET', '/api/v1/documents/deleted?page_size=100')).json()
     expect(archive.results.map((d: { id: number }) => d.id)).not.toContain(doc.id)
+    // Its owner's archive lists it, like the live list without the content.
+    const own = (await request(owner, 'GET', '/api/v1/documents/deleted?page_size=100')).json()
+    const listed = own.results.find((d: { id: number }) => d.id === doc.id)
+    expect(listed).toMatchObject({
+      id: doc.id,
+      aliases: [name],
+      links: { archive: `${PUBLIC_URL}${archiveUrl(doc.id)}` },
+    })
+    expect(listed).not.toHaveProperty('content')
     // And it is all still there for its owner.
     expect((await request(owner, 'GET', archiveUrl(doc.id))).statusCode).toBe(200)
   })

@@ -37,6 +37,8 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
   /** The live representation's schema and how to render a row in it. */
   live: TObject
   present: (row: Row) => Record<string, unknown>
+  /** How the archive list shows an item, when not in full (documents leave their content out). */
+  listed?: { schema: TObject; present: (row: Row) => Record<string, unknown> }
   urls: { live(id: number): string; archive(id: number): string }
   /** Runs after a purge has committed (a purged user's cached tokens are forgotten, say). */
   afterPurge?: (id: number) => void
@@ -48,6 +50,11 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
   const loadOne = async <R>(row: R) => (await load([row as unknown as Row]))[0] as unknown as R
   const tags = [type]
   const ArchivedSchema = Archived(options.live)
+  const ListedSchema = options.listed ? Archived(options.listed.schema) : ArchivedSchema
+  const presentListed = presentArchivedWith(
+    (options.listed?.present ?? options.present) as (row: never) => Record<string, unknown>,
+    urls.archive,
+  )
   const presentArchived = presentArchivedWith(
     options.present as (row: never) => Record<string, unknown>,
     urls.archive,
@@ -62,7 +69,7 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
           tags,
           summary: `The archive of ${type}, soonest purge first; filter by who deleted, when, and when it goes`,
           querystring: Type.Object({ ...PageQuery, ...ArchiveItemQuery }),
-          response: { 200: Page(ArchivedSchema), ...problems(400) },
+          response: { 200: Page(ListedSchema), ...problems(400) },
         },
       },
       async (req, reply) => {
@@ -75,7 +82,7 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
           'id',
         )
         const items = (await load(slice.items as unknown as Row[])) as unknown as ArchivedRow[]
-        return sendPage(req, reply, options.publicUrl, { ...slice, items }, (row) => presentArchived(row))
+        return sendPage(req, reply, options.publicUrl, { ...slice, items }, (row) => presentListed(row))
       },
     )
 
