@@ -1,9 +1,15 @@
 import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
 import type { Db } from '../../db/database.js'
-import { fetchPage, type PageRequest, type Sort } from '../../db/pagination.js'
+import {
+  fetchPage,
+  type PageRequest,
+  type Sort,
+  type SortKey,
+  sortFor,
+  timestampKey,
+} from '../../db/pagination.js'
 import { prepared } from '../../db/prepared.js'
 import type { Database, DocumentRow, DocumentUpdate, NewDocumentRow } from '../../db/schema.js'
-import { fail } from '../../http/problem.js'
 import { live } from '../../platform/archive/archive.js'
 import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
 import type { ListDocuments } from './documents.schemas.js'
@@ -68,27 +74,14 @@ const findVisible = {
   ),
 }
 
-const SORTS: Record<string, Omit<Sort<DocumentSummaryRow>, 'ordering' | 'descending'>> = {
+const SORTS: Record<string, SortKey<DocumentSummaryRow>> = {
   id: { expression: null, value: (d) => d.id },
   title: { expression: sql`documents.title`, value: (d) => d.title },
-  created_at: {
-    expression: sql`documents.created_at`,
-    value: (d) => d.created_at.toISOString(),
-    accepts: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
-  },
-  updated_at: {
-    expression: sql`documents.updated_at`,
-    value: (d) => d.updated_at.toISOString(),
-    accepts: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
-  },
+  created_at: timestampKey(sql`documents.created_at`, (d) => d.created_at),
+  updated_at: timestampKey(sql`documents.updated_at`, (d) => d.updated_at),
 }
 
-export function documentSort(ordering: string): Sort<DocumentSummaryRow> {
-  const descending = ordering.startsWith('-')
-  const field = descending ? ordering.slice(1) : ordering
-  const sort = SORTS[field] ?? fail.badRequest('validation_failed', `Unknown ordering ${ordering}`)
-  return { ...sort, ordering, descending }
-}
+export const documentSort = (ordering: string) => sortFor(SORTS, ordering)
 
 export const documentsRepository = {
   async insert(db: Db, row: NewDocumentRow): Promise<DocumentRow> {

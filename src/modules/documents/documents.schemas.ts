@@ -1,6 +1,16 @@
 import { type Static, Type } from 'typebox'
 import { CONTENT_TYPES } from '../../db/schema.js'
-import { Id, Identity, Page, PageQuery, Text, Timestamp, Timestamps, Url } from '../../http/schemas.js'
+import {
+  Id,
+  IdAndCreationFilters,
+  Identity,
+  Page,
+  PageQuery,
+  Text,
+  Timestamp,
+  Timestamps,
+  Url,
+} from '../../http/schemas.js'
 
 /**
  * An alias: lowercase, starts with a letter (so never numeric, never mistaken for an id), at most 63
@@ -86,12 +96,7 @@ export const ListDocumentsQuery = Type.Object({
   ),
   content_type: Type.Optional(ContentType),
   owner_id: OwnerFilter,
-  since_id: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Only ids greater than this' }),
-  ),
-  max_id: Type.Optional(Type.Integer({ ...Id, description: 'Only ids less than this' })),
-  created_after: Type.Optional(Timestamp),
-  created_before: Type.Optional(Timestamp),
+  ...IdAndCreationFilters,
   ordering: Type.Optional(Type.Enum(Orderings, { default: 'id', description: '`-` for descending' })),
 })
 export type ListDocuments = Static<typeof ListDocumentsQuery>
