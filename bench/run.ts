@@ -2,7 +2,8 @@
  * `npm run bench`: the built server on a real PostgreSQL holding 10,000 users, measured in the same run
  * as a bare Fastify route, so its numbers read as ratios to what this machine can do at all.
  *
- * 1. (Re)creates the database `custodian_bench`, migrates it with the CLI and seeds it.
+ * 1. (Re)creates the database `custodian_bench`, migrates it with the CLI and seeds it (users, and
+ *    documents with one alias each).
  * 2. Starts, as child processes on free ports of 127.0.0.1: the bare server, Custodian with its token
  *    cache (the default) and Custodian without it (TOKEN_CACHE_SECONDS=0).
  * 3. Measures, in BENCH_ROUNDS rounds, each scenario right after the bare route, each for
@@ -14,7 +15,9 @@
  * Children and the database are removed however the run ends (success, failure, SIGINT, time limit);
  * any non-2xx response makes the run fail. Settings: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2),
  * BENCH_CONNECTIONS (16), BENCH_DATABASE_URL (maintenance connection,
- * postgres://postgres@127.0.0.1:5432/postgres).
+ * postgres://postgres@127.0.0.1:5432/postgres), BENCH_DATABASE_NAME (custodian_bench: two checkouts
+ * benchmarking on one server need different names), BENCH_ONLY (run only the scenarios whose name
+ * contains it, e.g. `documents`), BENCH_PURGE_ROWS (below).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -51,6 +54,7 @@ const settings = {
   connections: positiveInt('BENCH_CONNECTIONS', 16),
   pipelining: 1,
   users: 10_000,
+  documents: 10_000,
   tokenCacheSeconds: 10,
   rateLimitMax: 1_000_000_000,
 }
@@ -60,8 +64,14 @@ const purgeRows =
 if (!Number.isInteger(purgeRows) || purgeRows < 0) throw new Error('BENCH_PURGE_ROWS must be a whole number')
 const GATE_OFF = 'POST /users, gate not consulted (loopback)'
 const GATE_ON = 'POST /users, offline gate (Swiss X-Forwarded-For)'
+const DOC_BY_ID = 'GET /documents/{id}, owner reads'
+const DOC_BY_ALIAS = 'GET /documents/{alias}, owner reads'
 const MAINTENANCE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
-const DATABASE_NAME = 'custodian_bench'
+const DATABASE_NAME = process.env.BENCH_DATABASE_NAME || 'custodian_bench'
+if (!/^[a-z_][a-z0-9_]*$/.test(DATABASE_NAME))
+  throw new Error('BENCH_DATABASE_NAME must be a plain identifier')
+const ONLY = process.env.BENCH_ONLY ?? ''
+const DOC_ALIAS = 'bench-doc'
 const PASSWORD = 'bench-password'
 const READER_EMAIL = 'reader@bench.example'
 const ADMIN_EMAIL = 'admin@bench.example'
@@ -256,6 +266,30 @@ async function seed(databaseUrl: string) {
     const admin = known.find((u) => u.email === ADMIN_EMAIL)
     if (!reader || !admin) throw new Error('seeding did not create the known users')
     return { readerId: reader.id, adminId: admin.id }
+  } finally {
+    await sql.end()
+  }
+}
+
+/**
+ * Inserts `settings.documents` documents of about 1 KiB, each with one alias (`doc-<i>`), spread over
+ * the users; the reader owns every tenth, and the first of them also answers to DOC_ALIAS.
+ */
+async function seedDocuments(databaseUrl: string, readerId: number) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  try {
+    await sql`
+      INSERT INTO documents (owner_id, title, content, content_type)
+      SELECT CASE WHEN i % 10 = 1 THEN ${readerId} ELSE 1 + (i * 7919) % ${settings.users} END,
+             'Document ' || i, repeat('Lorem ipsum dolor sit amet ' || i || '. ', 30), 'text/markdown'
+      FROM generate_series(1, ${settings.documents}) AS i`
+    await sql`INSERT INTO document_aliases (alias, document_id) SELECT 'doc-' || id, id FROM documents`
+    const [doc] = await sql<[{ id: number }]>`
+      SELECT id::integer AS id FROM documents WHERE owner_id = ${readerId} ORDER BY id LIMIT 1`
+    await sql`INSERT INTO document_aliases (alias, document_id) VALUES (${DOC_ALIAS}, ${doc.id})`
+    await sql`ANALYZE documents`
+    await sql`ANALYZE document_aliases`
+    return { documentId: doc.id }
   } finally {
     await sql.end()
   }
@@ -575,6 +609,27 @@ function report(pairs: Pair[], machine: Record<string, string>) {
 }
 
 /**
+ * Per round, the alias read's cost relative to the id read's: req/s of the id read ÷ req/s of the
+ * alias read, raw and with each first divided by the bare run just before it (drift corrected).
+ */
+function aliasCostRatio(pairs: Pair[]) {
+  const byId = pairs.filter((p) => p.scenario === DOC_BY_ID)
+  const byAlias = pairs.filter((p) => p.scenario === DOC_BY_ALIAS)
+  if (byId.length === 0 || byAlias.length !== byId.length) return null
+  const rate = (p: Pair) => p.measured.requestsPerSecond
+  const raw = byId.map((p, i) => rate(p) / rate(byAlias[i]!))
+  const normalised = byId.map(
+    (p, i) => rate(p) / p.bare.requestsPerSecond / (rate(byAlias[i]!) / byAlias[i]!.bare.requestsPerSecond),
+  )
+  const summary = (ratios: number[]) => ({
+    median: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+  })
+  return { rounds: byId.length, raw: summary(raw), normalised: summary(normalised) }
+}
+
+/**
  * Seeds the expired rows, measures GET /users/{id} for a few seconds, then runs `custodian purge` as a
  * separate process (as an operator, or a second instance, would) while the same load goes on, and
  * compares the latencies.
@@ -659,6 +714,8 @@ async function main(): Promise<number> {
   })
   step(`seeding ${settings.users.toLocaleString('en-US')} users`)
   const { readerId } = await seed(databaseUrl)
+  step(`seeding ${settings.documents.toLocaleString('en-US')} documents with aliases`)
+  const { documentId } = await seedDocuments(databaseUrl, readerId)
 
   step('starting the servers')
   const custodian = (tokenCacheSeconds: number) => ({
@@ -716,8 +773,18 @@ async function main(): Promise<number> {
     headers: {},
     expect: (body) => typeof body.id === 'number',
   }
-  const scenarios: Scenario[] = [
+  const readDocument = (ref: number | string) => ({
+    server: cached,
+    path: `/api/v1/documents/${ref}`,
+    headers: readerAuth,
+    expect: (body: Record<string, unknown>) =>
+      body.id === documentId && Array.isArray(body.aliases) && body.aliases.includes(DOC_ALIAS),
+  })
+  const allScenarios: Scenario[] = [
     { name: 'GET /users/{id}, user reads self', ...readSelf(cached) },
+    // Next to each other in every round, so the ratio of the two compares runs minutes apart at most.
+    { name: DOC_BY_ID, ...readDocument(documentId) },
+    { name: DOC_BY_ALIAS, ...readDocument(DOC_ALIAS) },
     {
       name: 'GET /users?page=1, admin',
       server: cached,
@@ -731,6 +798,8 @@ async function main(): Promise<number> {
     // The trusted local proxy says the client is at a Swisscom address: one offline lookup per sign-up.
     { name: GATE_ON, ...signUp(cached, { 'x-forwarded-for': '195.186.1.1' }) },
   ]
+  const scenarios = allScenarios.filter((s) => s.name.includes(ONLY))
+  if (scenarios.length === 0) throw new Error(`BENCH_ONLY=${ONLY} matches no scenario`)
   for (const scenario of [bare, ...scenarios]) await checkScenario(scenario)
 
   const pairs: Pair[] = []
@@ -751,11 +820,25 @@ async function main(): Promise<number> {
   }
   const { text, rows, spread } = report(pairs, machine)
   console.log(text)
-  const p50 = (name: string) => rows.find((r) => r.scenario === name)!.p50Ms
-  console.log(
-    `Offline geolocation gate on POST /users: p50 ${p50(GATE_ON).toFixed(2)} ms with the lookup, ` +
-      `${p50(GATE_OFF).toFixed(2)} ms without: ${(p50(GATE_ON) - p50(GATE_OFF)).toFixed(2)} ms.\n`,
-  )
+  const row = (name: string) => rows.find((r) => r.scenario === name)
+  const [gateOn, gateOff] = [row(GATE_ON), row(GATE_OFF)]
+  if (gateOn && gateOff) {
+    console.log(
+      `Offline geolocation gate on POST /users: p50 ${gateOn.p50Ms.toFixed(2)} ms with the lookup, ` +
+        `${gateOff.p50Ms.toFixed(2)} ms without: ${(gateOn.p50Ms - gateOff.p50Ms).toFixed(2)} ms.\n`,
+    )
+  }
+  // The cost of a request is the inverse of its throughput: per round, id req/s ÷ alias req/s.
+  const aliasCost = aliasCostRatio(pairs)
+  if (aliasCost) {
+    const { raw, normalised } = aliasCost
+    const show = (r: typeof raw) => `${r.median.toFixed(3)}× (${r.min.toFixed(3)}–${r.max.toFixed(3)})`
+    console.log(
+      `GET /documents/{alias} costs ${show(raw)} what GET /documents/{id} costs, ` +
+        `${show(normalised)} with each run first divided by its bare run; ` +
+        `medians of ${aliasCost.rounds} rounds (budget: 1.10).\n`,
+    )
+  }
 
   let purge: Awaited<ReturnType<typeof purgeUnderLoad>> | null = null
   if (purgeRows > 0) {
@@ -822,6 +905,7 @@ async function main(): Promise<number> {
     machine,
     settings,
     summary: rows,
+    aliasCost,
     purge,
     relay,
     measurements,
@@ -834,7 +918,7 @@ async function main(): Promise<number> {
 // The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
 // Rounds, plus seeding and purging the expired rows (a few minutes for a million on 2 cores).
 const budgetSeconds =
-  180 + settings.rounds * 5 * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
+  180 + settings.rounds * 7 * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
 setTimeout(() => {
   console.error(`bench: still running after ${budgetSeconds} s: giving up`)
   void exit(1)

@@ -3,10 +3,15 @@ import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyPluginAsync, LogController } from 'fastify'
 import { Redis } from 'ioredis'
-import type { Config } from './config.js'
+import { type Config, documentBodyLimit } from './config.js'
 import type { Db, Session } from './db/database.js'
 import { installErrorHandling, MAX_PARAM_LENGTH, sendProblem, toAppError } from './http/errors.js'
 import { ProblemSchema, TEXT_FORMAT } from './http/schemas.js'
+import { aliasesRepository } from './modules/documents/aliases.repository.js'
+import { documentsRepository } from './modules/documents/documents.repository.js'
+import { documentsRoutes } from './modules/documents/documents.routes.js'
+import { DocumentSchema, DocumentSummarySchema } from './modules/documents/documents.schemas.js'
+import { createDocumentsService } from './modules/documents/documents.service.js'
 import { usersRepository } from './modules/users/users.repository.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import { UserSchema } from './modules/users/users.schemas.js'
@@ -106,6 +111,8 @@ export async function buildApp({ config, db, lookups = db, logStream, jobs = fal
   )
   app.addSchema(ProblemSchema)
   app.addSchema(UserSchema)
+  app.addSchema(DocumentSchema)
+  app.addSchema(DocumentSummarySchema)
   installErrorHandling(app)
 
   await app.register(securityHeadersPlugin)
@@ -153,6 +160,16 @@ export async function buildApp({ config, db, lookups = db, logStream, jobs = fal
     signupGate,
     archive,
     urls: { archive: (type, id) => `${liveUrl(type, id)}/deleted` },
+  })
+
+  const documents = createDocumentsService({
+    db,
+    lookups,
+    repo: documentsRepository,
+    aliases: aliasesRepository,
+    archive,
+    urls: { live: liveUrl, archive: (type, id) => `${liveUrl(type, id)}/deleted` },
+    maxBytes: config.documentMaxBytes,
   })
 
   await app.register(authPlugin, { tokens, maxFailedLookups: config.rateLimit.credentialsMax })
@@ -217,6 +234,14 @@ export async function buildApp({ config, db, lookups = db, logStream, jobs = fal
       archive,
       db,
       tokens,
+    })
+    await api.register(documentsRoutes, {
+      documents,
+      publicUrl: config.publicUrl,
+      requireIfMatch: config.requireIfMatch,
+      bodyLimit: documentBodyLimit(config),
+      archive,
+      db,
     })
     await api.register(archivePolicyRoutes, { archive })
     await api.register(changesRoutes, { db, archive, publicUrl: config.publicUrl })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, documentBodyLimit, loadConfig } from './config.js'
 
 describe('loadConfig', () => {
   it('has working defaults: embedded database in ./data, port 3000, loopback', () => {
@@ -50,5 +50,15 @@ describe('loadConfig', () => {
       email: 'a@b.ch',
       password: 'long-enough',
     })
+  })
+
+  it('gives documents 1 MiB of content by default, and their write routes a body limit that fits it', () => {
+    const config = loadConfig({})
+    expect(config.documentMaxBytes).toBe(1_048_576)
+    expect(config.retentionDays).toEqual({ users: 30, documents: 30 })
+    expect(documentBodyLimit(config)).toBeGreaterThanOrEqual(2 * config.documentMaxBytes)
+    const small = loadConfig({ DOCUMENT_MAX_BYTES: '1000', BODY_LIMIT_BYTES: '5000000' })
+    expect(documentBodyLimit(small)).toBe(5_000_000)
+    expect(loadConfig({ ARCHIVE_RETENTION_DAYS_DOCUMENTS: '7' }).retentionDays.documents).toBe(7)
   })
 })

@@ -18,6 +18,7 @@ const EnvSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: '127.0.0.0/8,::1' }),
   ARCHIVE_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   ARCHIVE_RETENTION_DAYS_USERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  ARCHIVE_RETENTION_DAYS_DOCUMENTS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
   PURGE_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
   PURGE_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
   GEO_PROVIDER: Type.Union([Type.Literal('offline'), Type.Literal('ipapi')], { default: 'offline' }),
@@ -37,6 +38,7 @@ const EnvSchema = Type.Object({
   TOKEN_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   REQUIRE_IF_MATCH: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  DOCUMENT_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 64 * 1_048_576, default: 1_048_576 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   AMQP_URL: Type.Optional(Type.String({ pattern: '^amqps?://' })),
   AMQP_EXCHANGE: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,255}$', default: 'custodian.events' }),
@@ -60,7 +62,7 @@ export interface Config {
   /** Proxies (IPs, CIDRs) whose X-Forwarded-For is believed; empty = none. */
   trustProxy: string[]
   /** Days an archived item is kept before it is purged, per type (ARCHIVE_RETENTION_DAYS_<TYPE>). */
-  retentionDays: { users: number }
+  retentionDays: { users: number; documents: number }
   /** How often this instance purges expired archive items (0: never; `custodian purge` still can). */
   purge: { intervalSeconds: number; batchSize: number }
   geo: {
@@ -78,6 +80,11 @@ export interface Config {
   tokenCacheSeconds: number
   requireIfMatch: boolean
   bodyLimitBytes: number
+  /**
+   * Largest document content in UTF-8 bytes (413 above). The document write routes accept bodies big
+   * enough for it whatever BODY_LIMIT_BYTES says (see documentBodyLimit).
+   */
+  documentMaxBytes: number
   /** Shared rate-limit counters; null keeps them in-process. */
   redisUrl: string | null
   /** The outbox relay to RabbitMQ; null without AMQP_URL (consume `GET /events` instead). */
@@ -124,7 +131,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    retentionDays: { users: e.ARCHIVE_RETENTION_DAYS_USERS ?? e.ARCHIVE_RETENTION_DAYS },
+    retentionDays: {
+      users: e.ARCHIVE_RETENTION_DAYS_USERS ?? e.ARCHIVE_RETENTION_DAYS,
+      documents: e.ARCHIVE_RETENTION_DAYS_DOCUMENTS ?? e.ARCHIVE_RETENTION_DAYS,
+    },
     purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, batchSize: e.PURGE_BATCH_SIZE },
     geo: {
       provider: e.GEO_PROVIDER,
@@ -139,6 +149,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
     requireIfMatch: e.REQUIRE_IF_MATCH,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    documentMaxBytes: e.DOCUMENT_MAX_BYTES,
     redisUrl: e.REDIS_URL ?? null,
     relay: e.AMQP_URL ? { url: e.AMQP_URL, exchange: e.AMQP_EXCHANGE, batchSize: e.RELAY_BATCH_SIZE } : null,
     rateLimit: {
@@ -147,4 +158,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
     },
   }
+}
+
+/**
+ * The body limit of the document write routes: room for a document of the largest content even when
+ * JSON escapes double it (quotes, backslashes, newlines), and never less than BODY_LIMIT_BYTES. The
+ * content's own size is then checked exactly, so a too-large document is a 413 either way.
+ */
+export function documentBodyLimit(config: Pick<Config, 'bodyLimitBytes' | 'documentMaxBytes'>): number {
+  return Math.max(config.bodyLimitBytes, 2 * config.documentMaxBytes + 65_536)
 }

@@ -80,6 +80,26 @@ export interface Sort<Row> {
   accepts?: (value: string | number) => boolean
 }
 
+/** A key a list can be ordered by: a `Sort` before the client chose the direction. */
+export type SortKey<Row> = Omit<Sort<Row>, 'ordering' | 'descending'>
+
+/** A timestamp sort key: carried in cursors as RFC 3339 text, which a cursor must hold to be accepted. */
+export function timestampKey<Row>(expression: RawBuilder<unknown>, value: (row: Row) => Date): SortKey<Row> {
+  return {
+    expression,
+    value: (row) => value(row).toISOString(),
+    accepts: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+  }
+}
+
+/** The sort an `ordering` value names (`-` for descending) among a list's keys; unknown: 400. */
+export function sortFor<Row>(keys: Record<string, SortKey<Row>>, ordering: string): Sort<Row> {
+  const descending = ordering.startsWith('-')
+  const key = keys[descending ? ordering.slice(1) : ordering]
+  if (!key) return fail.badRequest('validation_failed', `Unknown ordering ${ordering}`)
+  return { ...key, ordering, descending }
+}
+
 /**
  * Runs one page of `query` (already filtered, not yet ordered). Page numbers use OFFSET and a count;
  * cursors use a keyset `(sort key, id)` comparison, so any page costs what the first one does.

@@ -7,6 +7,8 @@ export interface Database {
   tombstones: TombstonesTable
   changes: ChangesTable
   outbox_offsets: OutboxOffsetsTable
+  documents: DocumentsTable
+  document_aliases: DocumentAliasesTable
 }
 
 /** Columns of every archivable table (DESIGN §4): all null while the row is live. */
@@ -51,6 +53,27 @@ export interface TokensTable {
   expires_at: Date
 }
 
+export const CONTENT_TYPES = ['text/plain', 'text/markdown', 'application/json'] as const
+export type ContentType = (typeof CONTENT_TYPES)[number]
+
+export interface DocumentsTable extends ArchiveColumns {
+  id: Generated<number>
+  owner_id: number
+  title: string
+  content: string
+  content_type: ContentType
+  /** Bumped by every update, alias changes included; the strong ETag is derived from it. */
+  version: ColumnType<number, never, number>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface DocumentAliasesTable {
+  alias: string
+  document_id: number
+  created_at: CreatedAt
+}
+
 export type UserRow = Selectable<UsersTable>
 export type NewUserRow = Insertable<UsersTable>
 export type UserUpdate = Updateable<UsersTable>
@@ -80,3 +103,7 @@ export interface OutboxOffsetsTable {
 }
 
 export type ChangeRow = Selectable<ChangesTable>
+/** A document with its aliases, sorted: how every read of one document returns it. */
+export type DocumentRow = Selectable<DocumentsTable> & { aliases: string[] }
+export type NewDocumentRow = Insertable<DocumentsTable>
+export type DocumentUpdate = Updateable<DocumentsTable>

@@ -81,3 +81,13 @@ export const PageQuery = {
     }),
   ),
 }
+
+/** Filters every list of owned records has: an id range and a creation window (bounds exclusive). */
+export const IdAndCreationFilters = {
+  since_id: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Only ids greater than this' }),
+  ),
+  max_id: Type.Optional(Type.Integer({ ...Id, description: 'Only ids less than this' })),
+  created_after: Type.Optional(Timestamp),
+  created_before: Type.Optional(Timestamp),
+}

@@ -107,7 +107,7 @@ describe('custodian CLI', () => {
   it('purge purges what has expired, now', async () => {
     const purge = run(['purge'], {})
     expect(await purge.exited).toBe(0)
-    expect(purge.output()).toMatch(/^purged 0 users in 0 batches$/m)
+    expect(purge.output()).toMatch(/^purged 0 users, 0 documents in 0 batches$/m)
   })
 
   it('refuses to start with invalid configuration, naming the variable', async () => {

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import { type App, buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Db } from '../../src/db/database.js'
+import type { Document } from '../../src/modules/documents/documents.schemas.js'
 import { createAdmin } from '../../src/modules/users/admin-bootstrap.js'
 import { usersRepository } from '../../src/modules/users/users.repository.js'
 import type { User } from '../../src/modules/users/users.schemas.js'
@@ -98,6 +99,20 @@ export function factories(app: App, db: Db) {
       })
       if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`)
       return withToken(res.json<User>(), email, password)
+    },
+    /** A document of `owner`'s, created through POST /documents. */
+    async document(
+      owner: { auth: { authorization: string } },
+      fields: Partial<{ title: string; content: string; content_type: string; aliases: string[] }> = {},
+    ): Promise<Document> {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/documents',
+        headers: owner.auth,
+        payload: { title: 'Notes', content: 'Some text', content_type: 'text/plain', ...fields },
+      })
+      if (res.statusCode !== 201) throw new Error(`creating a document failed: ${res.statusCode} ${res.body}`)
+      return res.json<Document>()
     },
     /** An admin, created the way `custodian create-admin` does, signed in. */
     async admin() {

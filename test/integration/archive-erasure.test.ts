@@ -22,7 +22,7 @@ describe('erasure hooks', () => {
     const archiveWith = (hooks: ErasureHook[]) =>
       createArchive({
         db: t.db,
-        retentionDays: { users: 30 },
+        retentionDays: { users: 30, documents: 30 },
         urls: { live: () => '', archive: () => '' },
         erasureHooks: hooks,
       })
@@ -43,5 +43,25 @@ describe('erasure hooks', () => {
 
     await t.db.transaction().execute((tx) => archive.purge(tx, 'users', actor, victim.user.id))
     expect(erased).toEqual([{ type: 'users', ids: [victim.user.id] }])
+  })
+
+  it('purging a user runs them for each of their documents too, children first', async () => {
+    const admin = await t.make.admin()
+    const actor = { id: admin.user.id, role: 'admin' as const, tokenId: 0, requestId: 'test' }
+    const erased: { type: string; ids: number[] }[] = []
+    const archive = createArchive({
+      db: t.db,
+      retentionDays: { users: 30, documents: 30 },
+      urls: { live: () => '', archive: () => '' },
+      erasureHooks: [async (_tx, items) => void erased.push(items)],
+    })
+    const victim = await t.make.user()
+    const docs = [await t.make.document(victim), await t.make.document(victim)]
+    await t.db.transaction().execute((tx) => archive.archive(tx, 'users', actor, victim.user.id, null))
+    await t.db.transaction().execute((tx) => archive.purge(tx, 'users', actor, victim.user.id))
+    expect(erased).toEqual([
+      { type: 'documents', ids: docs.map((d) => d.id) },
+      { type: 'users', ids: [victim.user.id] },
+    ])
   })
 })

@@ -216,7 +216,7 @@ describe('the archive', () => {
 
   it('GET /archive/policy tells the retention per type', async () => {
     const res = await t.app.inject({ url: '/api/v1/archive/policy', headers: admin.auth })
-    expect(res.json()).toEqual({ retention_days: { users: 45 } })
+    expect(res.json()).toEqual({ retention_days: { users: 45, documents: 30 } })
   })
 })
 

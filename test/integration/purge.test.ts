@@ -52,6 +52,51 @@ describe(`purging expired archive items (${backend})`, () => {
     expect((await purgeExpired(t.db, { batchSize: 2 })).purged.users).toBe(0)
   })
 
+  it('purges expired documents, and an expired user with all their documents, each tombstoned and erased', async () => {
+    const owner = await t.make.user()
+    const [expiring, staying] = [await t.make.document(owner), await t.make.document(owner)]
+    for (const doc of [expiring, staying]) {
+      const res = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/documents/${doc.id}`,
+        headers: owner.auth,
+      })
+      expect(res.statusCode).toBe(200)
+    }
+    await t.db
+      .updateTable('documents')
+      .set({ purge_at: new Date(Date.now() - 1000) })
+      .where('id', '=', expiring.id)
+      .execute()
+    const erased: string[] = []
+    const hooks = [
+      async (_tx: unknown, items: { type: string; ids: number[] }) =>
+        void erased.push(...items.ids.map((id) => `${items.type}/${id}`)),
+    ]
+    const first = await purgeExpired(t.db, { batchSize: 10, erasureHooks: hooks })
+    expect(first.purged.documents).toBe(1)
+    expect(erased).toEqual([`documents/${expiring.id}`])
+
+    // The owner expires: their other document goes with them although its own purge_at is a month away.
+    const live = await t.make.document(owner)
+    await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${owner.user.id}`, headers: admin.auth })
+    await t.db
+      .updateTable('users')
+      .set({ purge_at: new Date(Date.now() - 1000) })
+      .where('id', '=', owner.user.id)
+      .execute()
+    erased.length = 0
+    const second = await purgeExpired(t.db, { batchSize: 10, erasureHooks: hooks })
+    expect(second.purged).toEqual({ users: 1, documents: 2 })
+    expect(erased.sort()).toEqual(
+      [`documents/${live.id}`, `documents/${staying.id}`, `users/${owner.user.id}`].sort(),
+    )
+    for (const id of [expiring.id, staying.id, live.id]) {
+      const res = await t.app.inject({ url: `/api/v1/documents/${id}`, headers: admin.auth })
+      expect(res.statusCode).toBe(410)
+    }
+  })
+
   it('two instances purging at once share the work: every row purged once, no errors', async () => {
     const expired = await archivedUsers(30, -1)
     // A second instance: its own connection pool to the same database (PGlite has one session).

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely'
 import * as m0001 from './0001_users_and_tokens.js'
 import * as m0002 from './0002_archive.js'
+import * as m0003 from './0003_documents.js'
 import * as m0004 from './0004_changes.js'
 
 /**
@@ -10,5 +11,6 @@ import * as m0004 from './0004_changes.js'
 export const migrations: Record<string, Migration> = {
   '0001_users_and_tokens': m0001,
   '0002_archive': m0002,
+  '0003_documents': m0003,
   '0004_changes': m0004,
 }

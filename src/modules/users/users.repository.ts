@@ -1,7 +1,14 @@
 import { type ExpressionBuilder, sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import { violatedUniqueConstraint } from '../../db/database.js'
-import { fetchPage, type PageRequest, type Sort } from '../../db/pagination.js'
+import {
+  fetchPage,
+  type PageRequest,
+  type Sort,
+  type SortKey,
+  sortFor,
+  timestampKey,
+} from '../../db/pagination.js'
 import { prepared } from '../../db/prepared.js'
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
@@ -46,23 +53,14 @@ const translateUniqueViolation = (error: unknown): never => {
   throw error
 }
 
-const SORTS: Record<string, Omit<Sort<UserRow>, 'ordering' | 'descending'>> = {
+const SORTS: Record<string, SortKey<UserRow>> = {
   id: { expression: null, value: (u) => u.id },
   last_name: { expression: sql`users.last_name`, value: (u) => u.last_name },
   email: { expression: sql`lower(users.email)`, value: (u) => u.email.toLowerCase() },
-  created_at: {
-    expression: sql`users.created_at`,
-    value: (u) => u.created_at.toISOString(),
-    accepts: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
-  },
+  created_at: timestampKey(sql`users.created_at`, (u) => u.created_at),
 }
 
-export function userSort(ordering: string): Sort<UserRow> {
-  const descending = ordering.startsWith('-')
-  const field = descending ? ordering.slice(1) : ordering
-  const sort = SORTS[field] ?? fail.badRequest('validation_failed', `Unknown ordering ${ordering}`)
-  return { ...sort, ordering, descending }
-}
+export const userSort = (ordering: string) => sortFor(SORTS, ordering)
 
 export const usersRepository = {
   async insert(db: Db, row: NewUserRow): Promise<UserRow> {

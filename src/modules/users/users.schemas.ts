@@ -2,12 +2,11 @@ import { type Static, Type } from 'typebox'
 import {
   CountryCode,
   Email,
-  Id,
+  IdAndCreationFilters,
   Identity,
   Page,
   PageQuery,
   Text,
-  Timestamp,
   Timestamps,
 } from '../../http/schemas.js'
 import { ROLES } from '../../platform/auth/actor.js'
@@ -94,12 +93,7 @@ export const ListUsersQuery = Type.Object({
     }),
   ),
   country: Type.Optional(CountryCode),
-  since_id: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Only ids greater than this' }),
-  ),
-  max_id: Type.Optional(Type.Integer({ ...Id, description: 'Only ids less than this' })),
-  created_after: Type.Optional(Timestamp),
-  created_before: Type.Optional(Timestamp),
+  ...IdAndCreationFilters,
   ordering: Type.Optional(Type.Enum(Orderings, { default: 'id', description: '`-` for descending' })),
 })
 export type ListUsers = Static<typeof ListUsersQuery>

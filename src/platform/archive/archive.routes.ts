@@ -37,13 +37,24 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
   /** The live representation's schema and how to render a row in it. */
   live: TObject
   present: (row: Row) => Record<string, unknown>
+  /** How the archive list shows an item, when not in full (documents leave their content out). */
+  listed?: { schema: TObject; present: (row: Row) => Record<string, unknown> }
   urls: { live(id: number): string; archive(id: number): string }
   /** Runs after a purge has committed (a purged user's cached tokens are forgotten, say). */
   afterPurge?: (id: number) => void
+  /** Completes rows read from the table with what the representation also needs (a document's aliases). */
+  load?: (rows: Row[]) => Promise<Row[]>
 }): FastifyPluginAsyncTypebox {
   const { type, archive, db, urls } = options
+  const load = options.load ?? (async (rows: Row[]) => rows)
+  const loadOne = async <R>(row: R) => (await load([row as unknown as Row]))[0] as unknown as R
   const tags = [type]
   const ArchivedSchema = Archived(options.live)
+  const ListedSchema = options.listed ? Archived(options.listed.schema) : ArchivedSchema
+  const presentListed = presentArchivedWith(
+    (options.listed?.present ?? options.present) as (row: never) => Record<string, unknown>,
+    urls.archive,
+  )
   const presentArchived = presentArchivedWith(
     options.present as (row: never) => Record<string, unknown>,
     urls.archive,
@@ -58,7 +69,7 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
           tags,
           summary: `The archive of ${type}, soonest purge first; filter by who deleted, when, and when it goes`,
           querystring: Type.Object({ ...PageQuery, ...ArchiveItemQuery }),
-          response: { 200: Page(ArchivedSchema), ...problems(400) },
+          response: { 200: Page(ListedSchema), ...problems(400) },
         },
       },
       async (req, reply) => {
@@ -70,7 +81,8 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
           archiveSort(ordering),
           'id',
         )
-        return sendPage(req, reply, options.publicUrl, slice, (row) => presentArchived(row as ArchivedRow))
+        const items = (await load(slice.items as unknown as Row[])) as unknown as ArchivedRow[]
+        return sendPage(req, reply, options.publicUrl, { ...slice, items }, (row) => presentListed(row))
       },
     )
 
@@ -90,7 +102,7 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
           (await archive.findArchived(db, type, req.actor!, req.params.id)) ??
           (await archive.explainNotArchived(db, type, req.actor!, req.params.id))
         reply.header('sunset', row.purge_at.toUTCString())
-        return presentArchived(row)
+        return presentArchived(await loadOne(row))
       },
     )
 
@@ -113,7 +125,7 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
         reply.status(201).header('location', urls.live(id)).header('etag', etag(restored.version))
         if (prefersMinimal(req))
           return reply.status(204).header('preference-applied', 'return=minimal').send(null)
-        return options.present(restored as unknown as Row)
+        return options.present(await loadOne(restored as unknown as Row))
       },
     )
 

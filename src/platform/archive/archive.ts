@@ -9,17 +9,90 @@ import { type Change, contextOf, eraseChangeRecords, recordChanges } from '../ch
 
 /**
  * The archivable resources, by declaration: the table, the column naming the owning user (a user
- * owns itself), and the parent type whose delete cascades to it. Documents and applications join by
- * adding a line here (`{ table: 'documents', owner: 'owner_id', parent: 'users' }`), not code.
+ * owns itself), and the parent type whose delete cascades to it. A resource joins by adding a line
+ * here, not code: deleting a parent archives its live children in the same batch, restoring it
+ * restores that batch, a child cannot be restored while its parent is archived, and purging a parent
+ * purges its children one by one (tombstones and erasure hooks included). Parents come before their
+ * children, the order in which rows are locked.
  */
 export const ARCHIVABLE = {
   users: { table: 'users', owner: 'id', parent: null, label: 'User' },
+  documents: { table: 'documents', owner: 'owner_id', parent: 'users', label: 'Document' },
 } as const satisfies Record<
   string,
   { table: keyof Database; owner: string; parent: string | null; label: string }
 >
 
 export type ArchiveType = keyof typeof ARCHIVABLE
+
+const ownerOf = (type: ArchiveType, row: { [column: string]: unknown }) => Number(row[ARCHIVABLE[type].owner])
+const LIVE = { deleted_at: null, deleted_by: null, purge_at: null, deletion_id: null }
+
+// Tables differ per declaration, so queries here are built on an untyped view of the same Kysely.
+const untyped = (db: Db) => db as unknown as Kysely<Record<string, { [column: string]: unknown }>>
+const children = (type: ArchiveType) =>
+  (Object.keys(ARCHIVABLE) as ArchiveType[]).filter((t) => ARCHIVABLE[t].parent === type)
+
+/**
+ * Purges items of `type` (already locked or claimed by the caller) in the caller's transaction, and
+ * before them every item their owner holds of the child types: purging a user is an erasure, so
+ * their documents are purged explicitly, each tombstoned and passed to the erasure hooks, not left
+ * to the foreign key's cascade. Returns the ids purged, by type.
+ */
+export async function purgeItems(
+  tx: Db,
+  type: ArchiveType,
+  ids: number[],
+  hooks: ErasureHook[] = ERASURE_HOOKS,
+): Promise<{ purged: Partial<Record<ArchiveType, number[]>>; changes: Change[] }> {
+  const purged: Partial<Record<ArchiveType, number[]>> = {}
+  const changes: Change[] = []
+  if (ids.length === 0) return { purged, changes }
+  // One array parameter, not an IN list: one prepared statement whatever the batch's length.
+  const idList = sql`${sql.val(ids)}::bigint[]`
+  for (const child of children(type)) {
+    const { table, owner } = ARCHIVABLE[child]
+    const { rows } = await sql<{ id: number }>`
+      SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(owner)} = ANY(${idList}) ORDER BY id FOR UPDATE`.execute(
+      tx,
+    )
+    const below = await purgeItems(
+      tx,
+      child,
+      rows.map((r) => Number(r.id)),
+      hooks,
+    )
+    for (const [t, list] of Object.entries(below.purged)) {
+      purged[t as ArchiveType] = [...(purged[t as ArchiveType] ?? []), ...list]
+    }
+    changes.push(...below.changes)
+  }
+  const { owner } = ARCHIVABLE[type]
+  const { rows } = await sql<{ id: number; owner: number; deletion_id: string | null }>`
+    DELETE FROM ${sql.table(ARCHIVABLE[type].table)} WHERE id = ANY(${idList})
+    RETURNING id, ${sql.ref(owner)} AS owner, deletion_id`.execute(tx)
+  const gone = rows.map((r) => Number(r.id))
+  if (gone.length) {
+    await tx
+      .insertInto('tombstones')
+      .values(gone.map((id) => ({ resource_type: type, resource_id: id })))
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+    for (const hook of hooks) await hook(tx, { type, ids: gone })
+  }
+  purged[type] = [...(purged[type] ?? []), ...gone]
+  // A purge record carries no data: only that the item is gone, and which delete had archived it.
+  changes.push(
+    ...rows.map((r) => ({
+      type,
+      id: Number(r.id),
+      owner: Number(r.owner),
+      action: 'purged' as const,
+      deletionId: r.deletion_id,
+    })),
+  )
+  return { purged, changes }
+}
 
 /** The "not archived" condition every live query names: `.where(live('users'))`. */
 export function live<T extends ArchiveType>(table: T) {
@@ -48,15 +121,11 @@ export function createArchive(deps: {
   urls: { live(type: ArchiveType, id: number): string; archive(type: ArchiveType, id: number): string }
   erasureHooks?: ErasureHook[]
 }) {
-  // Tables differ per declaration, so queries here are built on an untyped view of the same Kysely.
-  const any = (db: Db) => db as unknown as Kysely<Record<string, { [column: string]: unknown }>>
+  const any = untyped
   const visible = (type: ArchiveType, actor: Actor) => {
     const owner = sql.ref(`${ARCHIVABLE[type].table}.${ARCHIVABLE[type].owner}`)
     return sql<boolean>`${actor.role === 'admin' ? sql`true` : sql`${owner} = ${actor.id}`}`
   }
-  const ownerOf = (type: ArchiveType, row: { [column: string]: unknown }) =>
-    Number(row[ARCHIVABLE[type].owner])
-  const LIVE = { deleted_at: null, deleted_by: null, purge_at: null, deletion_id: null }
   /** The change of archiving a row; before it only the archive columns (and the version) differed. */
   const deleted = (type: ArchiveType, row: ArchivedRow): Change => ({
     type,
@@ -67,8 +136,6 @@ export function createArchive(deps: {
     after: row,
     deletionId: row.deletion_id,
   })
-  const children = (type: ArchiveType) =>
-    (Object.keys(ARCHIVABLE) as ArchiveType[]).filter((t) => ARCHIVABLE[t].parent === type)
 
   /** What happened to an id, as this actor may know it. */
   async function state(db: Db, type: ArchiveType, actor: Actor, id: number) {
@@ -203,10 +270,29 @@ export function createArchive(deps: {
     /**
      * Restores an archived item and exactly the batch its delete archived (same deletion id), never
      * items archived earlier by another delete. The row is locked first, so a concurrent purge either
-     * waits and then finds it live (409), or wins and the restore finds it gone (410).
+     * waits and then finds it live (409), or wins and the restore finds it gone (410). A child whose
+     * parent is archived stays archived (409): restoring the parent brings back its batch. The parent
+     * is locked before the child, the order every archive, restore and purge locks rows in, so a
+     * purge or delete of the parent running at the same time waits instead of deadlocking.
      */
     async restore(tx: Db, type: ArchiveType, actor: Actor, id: number) {
-      const { table } = ARCHIVABLE[type]
+      const { table, parent, owner, label } = ARCHIVABLE[type]
+      let parentRow: { id: number; deleted_at: Date | null } | undefined
+      if (parent !== null) {
+        const child = await any(tx)
+          .selectFrom(table)
+          .select(sql<number>`${sql.ref(owner)}`.as('owner'))
+          .where('id', '=', id)
+          .executeTakeFirst()
+        if (child) {
+          parentRow = (await any(tx)
+            .selectFrom(ARCHIVABLE[parent].table)
+            .select(['id', 'deleted_at'])
+            .where('id', '=', child.owner)
+            .forShare()
+            .executeTakeFirst()) as typeof parentRow
+        }
+      }
       const row = (await any(tx)
         .selectFrom(table)
         .selectAll()
@@ -216,6 +302,16 @@ export function createArchive(deps: {
         .forUpdate()
         .executeTakeFirst()) as ArchivedRow | undefined
       if (!row) return undefined
+      if (parent !== null && parentRow?.deleted_at) {
+        const parentId = Number(parentRow.id)
+        const mine = actor.role === 'admin' || parentId === actor.id
+        fail.conflict(
+          'conflict',
+          `${label} ${id} belongs to ${ARCHIVABLE[parent].label.toLowerCase()} ${parentId}, who is archived: ` +
+            'restore them first, which restores what their delete archived.',
+          mine ? { links: { owner_archive: deps.urls.archive(parent, parentId) } } : {},
+        )
+      }
       const changes: Change[] = []
       const restored = (t: ArchiveType, before: ArchivedRow, after: { id: number }): Change => ({
         type: t,
@@ -250,29 +346,22 @@ export function createArchive(deps: {
     },
 
     /**
-     * Purges an archived item now: its row (and, by the database's cascades, what hangs on it) goes,
-     * a tombstone keeps only its type, id and time, and the erasure hooks run in the same transaction.
+     * Purges an archived item now, with everything its owner holds of the child types (see
+     * `purgeItems`): rows go, tombstones keep only type, id and time, and the erasure hooks run in
+     * the same transaction.
      */
     async purge(tx: Db, type: ArchiveType, actor: Actor, id: number): Promise<boolean> {
-      const purged = await any(tx)
-        .deleteFrom(ARCHIVABLE[type].table)
+      const claimed = await any(tx)
+        .selectFrom(ARCHIVABLE[type].table)
+        .select('id')
         .where('id', '=', id)
         .where('deleted_at', 'is not', null)
         .where(visible(type, actor))
-        .returning(['id', 'deletion_id', ARCHIVABLE[type].owner])
+        .forUpdate()
         .executeTakeFirst()
-      if (!purged) return false
-      await tx.insertInto('tombstones').values({ resource_type: type, resource_id: id }).execute()
-      for (const hook of deps.erasureHooks ?? ERASURE_HOOKS) await hook(tx, { type, ids: [id] })
-      await recordChanges(tx, contextOf(actor), [
-        {
-          type,
-          id,
-          owner: ownerOf(type, purged),
-          action: 'purged',
-          deletionId: purged.deletion_id as string,
-        },
-      ])
+      if (!claimed) return false
+      const { changes } = await purgeItems(tx, type, [id], deps.erasureHooks)
+      await recordChanges(tx, contextOf(actor), changes)
       return true
     },
   }

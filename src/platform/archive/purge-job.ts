@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import { recordChanges, SYSTEM } from '../changes/changes.js'
-import { ARCHIVABLE, type ArchiveType, ERASURE_HOOKS, type ErasureHook } from './archive.js'
+import { ARCHIVABLE, type ArchiveType, type ErasureHook, purgeItems } from './archive.js'
 
 export interface PurgeResult {
   purged: Record<ArchiveType, number>
@@ -12,7 +12,8 @@ export interface PurgeResult {
  * Purges every archived item whose `purge_at` has passed, in batches of `batchSize`, one short
  * transaction each, so the API never waits behind a long purge. Rows are claimed with
  * `FOR UPDATE SKIP LOCKED`: several instances (or `custodian purge` next to a running service) can
- * run it at once; each row is purged by exactly one of them, and none waits for the others.
+ * run it at once; each row is purged by exactly one of them, and none waits for the others
+ * (except for the children of a claimed parent, which are locked and purged with it).
  */
 export async function purgeExpired(
   db: Db,
@@ -22,40 +23,28 @@ export async function purgeExpired(
   const purged = Object.fromEntries(Object.keys(ARCHIVABLE).map((t) => [t, 0])) as Record<ArchiveType, number>
   let batches = 0
   for (const type of Object.keys(ARCHIVABLE) as ArchiveType[]) {
-    const { table, owner } = ARCHIVABLE[type]
+    const { table } = ARCHIVABLE[type]
     for (;;) {
-      const ids = await db.transaction().execute(async (tx) => {
-        const { rows } = await sql<{ id: number; owner: number; deletion_id: string }>`
-          SELECT id, ${sql.ref(owner)} AS owner, deletion_id FROM ${sql.table(table)}
+      const done = await db.transaction().execute(async (tx) => {
+        const { rows } = await sql<{ id: number }>`
+          SELECT id FROM ${sql.table(table)}
           WHERE deleted_at IS NOT NULL AND purge_at <= ${now}
           ORDER BY purge_at, id
           LIMIT ${options.batchSize}
           FOR UPDATE SKIP LOCKED`.execute(tx)
-        if (rows.length === 0) return []
-        const claimed = rows.map((r) => Number(r.id))
-        // One array parameter, not an IN list: one prepared statement whatever the batch's length.
-        await sql`DELETE FROM ${sql.table(table)} WHERE id = ANY(${sql.val(claimed)}::bigint[])`.execute(tx)
-        await tx
-          .insertInto('tombstones')
-          .values(claimed.map((id) => ({ resource_type: type, resource_id: id })))
-          .onConflict((oc) => oc.doNothing())
-          .execute()
-        for (const hook of options.erasureHooks ?? ERASURE_HOOKS) await hook(tx, { type, ids: claimed })
-        await recordChanges(
+        if (rows.length === 0) return {}
+        const { purged: done, changes } = await purgeItems(
           tx,
-          SYSTEM,
-          rows.map((r) => ({
-            type,
-            id: Number(r.id),
-            owner: Number(r.owner),
-            action: 'purged' as const,
-            deletionId: r.deletion_id,
-          })),
+          type,
+          rows.map((r) => Number(r.id)),
+          options.erasureHooks,
         )
-        return claimed
+        await recordChanges(tx, SYSTEM, changes)
+        return done
       })
-      if (ids.length === 0) break
-      purged[type] += ids.length
+      if (!done[type]?.length) break
+      // A purged user's documents count as purged documents, whatever their own purge_at said.
+      for (const [t, ids] of Object.entries(done)) purged[t as ArchiveType] += ids.length
       batches++
     }
   }
