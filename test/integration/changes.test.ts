@@ -80,6 +80,77 @@ describe(`the change log (${backend})`, () => {
     expect(records.map((r) => r.sequence)).toEqual([...records.map((r) => r.sequence)].sort((a, b) => a - b))
   })
 
+  it('records every action on a document: create, update, aliases, delete, restore, purge', async () => {
+    const owner = await t.make.user()
+    const doc = await t.make.document(owner, { title: 'Plan', aliases: ['plan-a'] })
+    const url = `/api/v1/documents/${doc.id}`
+    const ok = async (method: 'PATCH' | 'PUT' | 'DELETE' | 'POST', path: string, payload?: object) => {
+      const res = await t.app.inject({ method, url: path, headers: owner.auth, ...(payload && { payload }) })
+      expect(res.statusCode, res.body).toBeLessThan(300)
+    }
+    await ok('PATCH', url, { title: 'Plan B' })
+    await ok('PUT', `${url}/aliases/plan-b`)
+    await ok('PUT', `${url}/aliases/plan-b`) // idempotent: no change, no record
+    await ok('DELETE', `${url}/aliases/plan-a`)
+    await ok('DELETE', url)
+    await ok('POST', `${url}/deleted`)
+    await ok('DELETE', url)
+    await ok('DELETE', `${url}/deleted`)
+
+    const records = (await feed(`resource_type=documents&resource_id=${doc.id}`)).results
+    expect(records.map((r) => r.action)).toEqual([
+      'created',
+      'updated',
+      'updated',
+      'updated',
+      'deleted',
+      'restored',
+      'deleted',
+      'purged',
+    ])
+    expect(records.every((r) => r.actor_id === owner.user.id)).toBe(true)
+    expect(records[0]?.after).toMatchObject({ title: 'Plan', aliases: ['plan-a'], owner_id: owner.user.id })
+    expect(records[1]).toMatchObject({ before: { title: 'Plan' }, after: { title: 'Plan B' } })
+    expect(records[2]).toMatchObject({
+      before: { aliases: ['plan-a'] },
+      after: { aliases: ['plan-a', 'plan-b'] },
+    })
+    expect(records[3]).toMatchObject({ after: { aliases: ['plan-b'] } })
+  })
+
+  it('a user delete records the cascade under one deletion id, and the restore brings back that batch', async () => {
+    const owner = await t.make.user()
+    const docs = [await t.make.document(owner), await t.make.document(owner)]
+    const start = (await feed('page_size=1000')).results.at(-1)?.sequence ?? 0
+    await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${owner.user.id}`, headers: admin.auth })
+    await t.app.inject({ method: 'POST', url: `/api/v1/users/${owner.user.id}/deleted`, headers: admin.auth })
+    const records = (await feed(`after=${start}`)).results
+    const key = (r: ChangeBody) => `${r.action} ${r.resource_type}/${r.resource_id}`
+    expect(records.map(key)).toEqual([
+      `deleted users/${owner.user.id}`,
+      ...docs.map((d) => `deleted documents/${d.id}`),
+      `restored users/${owner.user.id}`,
+      ...docs.map((d) => `restored documents/${d.id}`),
+    ])
+    expect(new Set(records.map((r) => r.deletion_id)).size).toBe(1)
+    expect(records[0]?.deletion_id).toEqual(expect.any(String))
+  })
+
+  it('purging a user erases their documents from the change log too', async () => {
+    const owner = await t.make.user()
+    const doc = await t.make.document(owner, { title: 'Diary', content: 'Dear diary, a secret' })
+    await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${owner.user.id}`, headers: admin.auth })
+    const purge = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/users/${owner.user.id}/deleted`,
+      headers: admin.auth,
+    })
+    expect(purge.statusCode).toBe(204)
+    const records = (await feed(`resource_type=documents&resource_id=${doc.id}`)).results
+    expect(records.map((r) => r.action)).toEqual(['created', 'deleted', 'purged'])
+    expect(JSON.stringify(records)).not.toMatch(/Diary|Dear diary/)
+  })
+
   it('never records a password, its hash or a token, in any field', async () => {
     const user = await t.make.user()
     await t.app.inject({

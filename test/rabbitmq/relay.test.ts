@@ -33,15 +33,21 @@ const ids = (received: Received[]) => received.map((r) => Number(r.event.id))
 const strictlyIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > (xs[i - 1] as number))
 
 describe('the outbox relay, against RabbitMQ', () => {
-  it('publishes every action of a user once, in order, as CloudEvents matching GET /events', async () => {
+  it('publishes every action of a user and a document once, in order, as CloudEvents matching GET /events', async () => {
     const { t, exchange, consumer, admin } = await setup()
     const user = await t.make.user({ first_name: 'Relayed' })
     const id = user.user.id
     const url = `/api/v1/users/${id}`
-    const ok = async (method: 'PATCH' | 'DELETE' | 'POST', path: string, payload?: object) => {
+    const ok = async (method: 'PATCH' | 'PUT' | 'DELETE' | 'POST', path: string, payload?: object) => {
       const res = await t.app.inject({ method, url: path, headers: admin.auth, ...(payload && { payload }) })
       expect(res.statusCode, res.body).toBeLessThan(300)
     }
+    const doc = await t.make.document(user, { title: 'Relayed doc' })
+    const docUrl = `/api/v1/documents/${doc.id}`
+    await ok('PATCH', docUrl, { title: 'Relayed doc, edited' })
+    await ok('PUT', `${docUrl}/aliases/relayed`)
+    await ok('DELETE', docUrl)
+    await ok('POST', `${docUrl}/deleted`)
     await ok('PATCH', url, { first_name: 'Renamed', password: 'a-fresh-Secret-99' })
     await ok('DELETE', url)
     await ok('POST', `${url}/deleted`)
@@ -82,6 +88,19 @@ describe('the outbox relay, against RabbitMQ', () => {
       expect(message.messageId).toBe(event.id)
     }
     const bodies = consumer.received.map((r) => r.message.body.toString()).join('\n')
+    const theirs = received.filter((r) => r.event.subject === `documents/${doc.id}`)
+    // The document's own actions, then the cascades of its owner's deletes, restore and purge.
+    expect(theirs.map((r) => `${r.event.type} ${r.message.routingKey}`)).toEqual([
+      'custodian.document.created documents.created',
+      'custodian.document.updated documents.updated',
+      'custodian.document.updated documents.updated',
+      'custodian.document.deleted documents.deleted',
+      'custodian.document.restored documents.restored',
+      'custodian.document.deleted documents.deleted',
+      'custodian.document.restored documents.restored',
+      'custodian.document.deleted documents.deleted',
+      'custodian.document.purged documents.purged',
+    ])
     expect(bodies).not.toMatch(/password|argon2/i)
     expect(bodies).not.toContain(user.password)
     expect(bodies).not.toContain('a-fresh-Secret-99')
