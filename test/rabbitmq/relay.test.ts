@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Connection } from 'rabbitmq-client'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../src/db/database.js'
+import { migrateToLatest, openDatabase } from '../../src/db/database.js'
+import { recordChanges, SYSTEM } from '../../src/platform/changes/changes.js'
 import { createAmqpPublisher } from '../../src/platform/changes/publisher.js'
 import { startRelay } from '../../src/platform/changes/relay.js'
 import { createTestApp, PUBLIC_URL, type TestApp } from '../helpers/app.js'
@@ -253,5 +254,32 @@ describe('the outbox relay, against RabbitMQ', () => {
       .map((line) => JSON.parse(line).id)
     expect(printed).toEqual(['1', '2', '3', '4'])
     expect(code).toBe(0)
+  })
+
+  it('relays from the embedded database (PGlite) too', async () => {
+    const exchange = testExchange()
+    const consumer = await consume(exchange)
+    const database = await openDatabase({ kind: 'pglite', dataDir: null })
+    await migrateToLatest(database.db)
+    const publisher = createAmqpPublisher({ url: AMQP_URL, exchange, source: PUBLIC_URL })
+    const relay = await startRelay({ session: await database.session(), publisher, batchSize: 2 })
+    cleanups.push(async () => {
+      await relay.stop()
+      await publisher.close()
+      await database.close()
+      await consumer.close()
+    })
+    for (let i = 1; i <= 5; i++) {
+      await database.db
+        .transaction()
+        .execute((tx) =>
+          recordChanges(tx, SYSTEM, [
+            { type: 'users', id: i, owner: i, action: 'created', after: { id: i } },
+          ]),
+        )
+    }
+    await consumer.waitFor(5)
+    expect(ids(consumer.received)).toEqual([1, 2, 3, 4, 5])
+    expect(relay.leader).toBe(true)
   })
 })
