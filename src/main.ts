@@ -12,7 +12,6 @@ export async function serve(config: Config) {
   const database = await openDatabase(config.database)
   const { db, lookups } = database
   const app = await buildApp({ config, db, lookups, jobs: true, session: database.session })
-  app.addHook('onClose', () => database.close())
 
   if (config.migrateOnStart) {
     const applied = await migrateToLatest(db)
@@ -35,7 +34,9 @@ export async function serve(config: Config) {
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
+    // The app's own close stops the relay and the purge job; only then do the pools go.
     await app.close()
+    await database.close()
   })
 
   await app.listen({ port: config.port, host: config.host })

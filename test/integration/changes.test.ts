@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { purgeExpired } from '../../src/platform/archive/purge-job.js'
+import { recordChanges, SYSTEM } from '../../src/platform/changes/changes.js'
 import { backend, createTestApp, PUBLIC_URL, type TestApp, type TestUser } from '../helpers/app.js'
 
 let t: TestApp
@@ -95,7 +96,6 @@ describe(`the change log (${backend})`, () => {
     await ok('DELETE', url)
     await ok('POST', `${url}/deleted`)
     await ok('DELETE', url)
-    await ok('DELETE', `${url}/deleted`)
 
     const records = (await feed(`resource_type=documents&resource_id=${doc.id}`)).results
     expect(records.map((r) => r.action)).toEqual([
@@ -106,7 +106,6 @@ describe(`the change log (${backend})`, () => {
       'deleted',
       'restored',
       'deleted',
-      'purged',
     ])
     expect(records.every((r) => r.actor_id === owner.user.id)).toBe(true)
     expect(records[0]?.after).toMatchObject({ title: 'Plan', aliases: ['plan-a'], owner_id: owner.user.id })
@@ -116,6 +115,32 @@ describe(`the change log (${backend})`, () => {
       after: { aliases: ['plan-a', 'plan-b'] },
     })
     expect(records[3]).toMatchObject({ after: { aliases: ['plan-b'] } })
+    // The delete's before is the document as it was: one version earlier, not archived.
+    const deleted = records[4]!
+    expect(deleted.before).toMatchObject({
+      deleted_at: null,
+      version: (deleted.after?.version as number) - 1,
+    })
+
+    // Purged, the document's data leaves the log: the records stay, redacted.
+    await ok('DELETE', `${url}/deleted`)
+    const after = (await feed(`resource_type=documents&resource_id=${doc.id}`)).results
+    expect(after.map((r) => r.action)).toEqual([...records.map((r) => r.action), 'purged'])
+    expect(JSON.stringify(after)).not.toMatch(/Plan|plan-a/)
+  })
+
+  it('records a write of thousands of items in one transaction (the parameter limit is chunked)', async () => {
+    const many = Array.from({ length: 8000 }, (_, i) => ({
+      type: 'users',
+      id: 1_000_000 + i,
+      owner: 1_000_000 + i,
+      action: 'updated' as const,
+      after: { id: 1_000_000 + i },
+    }))
+    const sequences = await t.db.transaction().execute((tx) => recordChanges(tx, SYSTEM, many))
+    expect(sequences).toHaveLength(8000)
+    expect(sequences.every((s, i) => i === 0 || s === (sequences[i - 1] as number) + 1)).toBe(true)
+    await t.db.deleteFrom('changes').where('resource_id', '>=', 1_000_000).execute()
   })
 
   it('a user delete records the cascade under one deletion id, and the restore brings back that batch', async () => {

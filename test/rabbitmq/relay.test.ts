@@ -262,7 +262,13 @@ describe('the outbox relay, against RabbitMQ', () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: null })
     await migrateToLatest(database.db)
     const publisher = createAmqpPublisher({ url: AMQP_URL, exchange, source: PUBLIC_URL })
-    const relay = await startRelay({ session: await database.session(), publisher, batchSize: 2 })
+    // One record per batch at most: every batch is over the byte bound, and still moves on.
+    const relay = await startRelay({
+      session: await database.session(),
+      publisher,
+      batchSize: 2,
+      batchBytes: 1,
+    })
     cleanups.push(async () => {
       await relay.stop()
       await publisher.close()

@@ -4,7 +4,7 @@ import type { ContentType, DocumentRow } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { etag } from '../../http/conditional.js'
 import { AppError, fail } from '../../http/problem.js'
-import type { Archive, ArchiveType } from '../../platform/archive/archive.js'
+import { type Archive, type ArchiveType, live } from '../../platform/archive/archive.js'
 import { type Actor, isAdmin } from '../../platform/auth/actor.js'
 import { contextOf, recordChanges } from '../../platform/changes/changes.js'
 import { type AliasesRepository, aliasSort } from './aliases.repository.js'
@@ -157,6 +157,17 @@ export function createDocumentsService(deps: {
     async create(actor: Actor, body: CreateDocument): Promise<DocumentRow> {
       checkContent(body)
       return db.transaction().execute(async (tx) => {
+        // The owner, locked like every write locks a parent before its child: a delete of the owner
+        // running now either waits for this document (and archives it too) or has archived the owner.
+        const owner = await tx
+          .selectFrom('users')
+          .select('id')
+          .where('id', '=', actor.id)
+          .where(live('users'))
+          .forShare()
+          .executeTakeFirst()
+        if (!owner)
+          throw new AppError(401, 'unauthorized', 'This account is archived: it cannot create documents.')
         const { aliases = [], ...fields } = body
         const created = await repo.insert(tx, { ...fields, owner_id: actor.id })
         for (const alias of aliases) await claimAlias(tx, actor, created.id, alias)

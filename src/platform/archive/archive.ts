@@ -126,13 +126,16 @@ export function createArchive(deps: {
     const owner = sql.ref(`${ARCHIVABLE[type].table}.${ARCHIVABLE[type].owner}`)
     return sql<boolean>`${actor.role === 'admin' ? sql`true` : sql`${owner} = ${actor.id}`}`
   }
-  /** The change of archiving a row; before it only the archive columns (and the version) differed. */
-  const deleted = (type: ArchiveType, row: ArchivedRow): Change => ({
+  /**
+   * The change of archiving a row; before it only the archive columns differed, and the version for the
+   * item deleted itself (its cascade keeps their versions).
+   */
+  const deleted = (type: ArchiveType, row: ArchivedRow, bumped: boolean): Change => ({
     type,
     id: row.id,
     owner: ownerOf(type, row),
     action: 'deleted',
-    before: { ...row, ...LIVE },
+    before: { ...row, ...LIVE, version: bumped ? row.version - 1 : row.version },
     after: row,
     deletionId: row.deletion_id,
   })
@@ -223,7 +226,7 @@ export function createArchive(deps: {
       const row = (await q.returningAll().executeTakeFirst()) as ArchivedRow | undefined
       if (!row) return undefined
       const cascaded: Record<string, number[]> = {}
-      const changes: Change[] = [deleted(type, row)]
+      const changes: Change[] = [deleted(type, row, true)]
       for (const child of children(type)) {
         const rows = (await any(tx)
           .updateTable(ARCHIVABLE[child].table)
@@ -233,7 +236,7 @@ export function createArchive(deps: {
           .returningAll()
           .execute()) as ArchivedRow[]
         if (rows.length) cascaded[child] = rows.map((r) => Number(r.id))
-        changes.push(...rows.map((r) => deleted(child, r)))
+        changes.push(...rows.map((r) => deleted(child, r, false)))
       }
       // The caller records `changes` once its own effects of the delete are done.
       return { row, cascaded, changes }

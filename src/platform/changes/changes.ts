@@ -51,7 +51,18 @@ const json = (value: object | null | undefined) =>
  * anything done after it would keep every other writer waiting (or deadlock with them).
  */
 export async function recordChanges(tx: Db, context: ChangeContext, changes: Change[]): Promise<number[]> {
-  if (changes.length === 0) return []
+  const sequences: number[] = []
+  // In chunks: one statement holds at most 65,535 parameters (9 a record). The ordering lock is the
+  // transaction's already after the first chunk, so the chunks are numbered back to back.
+  for (let start = 0; start < changes.length; start += RECORDS_PER_STATEMENT) {
+    sequences.push(...(await insert(tx, context, changes.slice(start, start + RECORDS_PER_STATEMENT))))
+  }
+  return sequences
+}
+
+const RECORDS_PER_STATEMENT = 2000
+
+async function insert(tx: Db, context: ChangeContext, changes: Change[]): Promise<number[]> {
   const rows = await tx
     .insertInto('changes')
     .values(
@@ -72,19 +83,21 @@ export async function recordChanges(tx: Db, context: ChangeContext, changes: Cha
   return rows.map((r) => Number(r.seq))
 }
 
+const REDACTED = sql`
+  before = CASE WHEN before IS NULL THEN NULL ELSE jsonb_build_object('id', resource_id, 'redacted', true) END,
+  after = CASE WHEN after IS NULL THEN NULL ELSE jsonb_build_object('id', resource_id, 'redacted', true) END`
+
 /**
- * Erasure (GDPR art. 17) of a purged user: every record about them or about what they owned keeps its
- * sequence, time, type, id and action, but their data is replaced by `{"id", "redacted": true}`.
+ * Erasure of purged items: every record about them keeps its sequence, time, type, id and action, but
+ * their data is replaced by `{"id", "redacted": true}`. For a purged user (GDPR art. 17) that is every
+ * record about them or about anything they owned.
  */
-export async function redactChangesOf(tx: Db, userIds: number[]): Promise<void> {
-  const ids = sql.val(userIds)
+export async function redactChangesOf(tx: Db, type: string, purgedIds: number[]): Promise<void> {
+  const ids = sql`${sql.val(purgedIds)}::bigint[]`
+  const about = sql`resource_type = ${type} AND resource_id = ANY(${ids})`
   await sql`
-    UPDATE changes SET
-      before = CASE WHEN before IS NULL THEN NULL ELSE jsonb_build_object('id', resource_id, 'redacted', true) END,
-      after = CASE WHEN after IS NULL THEN NULL ELSE jsonb_build_object('id', resource_id, 'redacted', true) END
-    WHERE owner_id = ANY(${ids}::bigint[]) OR (resource_type = 'users' AND resource_id = ANY(${ids}::bigint[]))`.execute(
-    tx,
-  )
+    UPDATE changes SET ${REDACTED}
+    WHERE ${about}${type === 'users' ? sql` OR owner_id = ANY(${ids})` : sql``}`.execute(tx)
 }
 
 /** A change record as the API and the events show it. */
@@ -105,7 +118,7 @@ export function presentChange(row: ChangeRow) {
 
 export type PresentedChange = ReturnType<typeof presentChange>
 
-/** The archive's erasure hook: purging a user redacts the change records about them. */
+/** The archive's erasure hook: a purge redacts the change records about what it purged. */
 export const eraseChangeRecords = async (tx: Db, items: { type: string; ids: number[] }) => {
-  if (items.type === 'users') await redactChangesOf(tx, items.ids)
+  await redactChangesOf(tx, items.type, items.ids)
 }

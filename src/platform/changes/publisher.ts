@@ -3,6 +3,7 @@ import type { ChangeRow } from '../../db/schema.js'
 import { presentChange } from './changes.js'
 
 export const CLOUDEVENTS_JSON = 'application/cloudevents+json'
+const CONFIRM_TIMEOUT_MS = 30_000
 
 /** users → user: CloudEvents types name one thing (`custodian.user.created`). */
 const singular = (type: string) => type.replace(/s$/, '')
@@ -61,32 +62,48 @@ export function createAmqpPublisher(options: {
   rabbit.exchangeDeclare(exchange).catch((error) => options.onError?.(error))
   const publisher = rabbit.createPublisher({ confirm: true, maxAttempts: 1, exchanges: [exchange] })
 
+  /** Sent back to back on one channel (the broker keeps their order), confirmed together. */
+  const sendAll = async (changes: ChangeRow[]) => {
+    const results = await Promise.allSettled(
+      changes.map((change) => {
+        const event = toCloudEvent(change, options.source)
+        return publisher.send(
+          {
+            exchange: options.exchange,
+            routingKey: routingKey(change),
+            durable: true,
+            contentType: CLOUDEVENTS_JSON,
+            messageId: event.id,
+            type: event.type,
+            timestamp: Math.floor(change.occurred_at.getTime() / 1000),
+          },
+          Buffer.from(JSON.stringify(event)),
+        )
+      }),
+    )
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
+  }
+
   return {
     get connected() {
       return rabbit.ready
     },
     async publish(changes) {
       if (!rabbit.ready) throw new Error('RabbitMQ is not connected')
-      // Sent back to back on one channel (the broker keeps their order), confirmed together.
-      const results = await Promise.allSettled(
-        changes.map((change) => {
-          const event = toCloudEvent(change, options.source)
-          return publisher.send(
-            {
-              exchange: options.exchange,
-              routingKey: routingKey(change),
-              durable: true,
-              contentType: CLOUDEVENTS_JSON,
-              messageId: event.id,
-              type: event.type,
-              timestamp: Math.floor(change.occurred_at.getTime() / 1000),
-            },
-            Buffer.from(JSON.stringify(event)),
-          )
-        }),
-      )
-      const failed = results.find((r) => r.status === 'rejected')
-      if (failed) throw failed.reason
+      // A blocked broker (memory or disk alarm) confirms nothing: give up on the batch, retry later.
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('RabbitMQ did not confirm the batch in time')),
+          CONFIRM_TIMEOUT_MS,
+        )
+      })
+      try {
+        await Promise.race([sendAll(changes), timeout])
+      } finally {
+        clearTimeout(timer)
+      }
     },
     async close() {
       await publisher.close()

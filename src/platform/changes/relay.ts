@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db, Session } from '../../db/database.js'
+import type { ChangeRow } from '../../db/schema.js'
 import type { Publisher } from './publisher.js'
 
 /**
@@ -22,6 +23,8 @@ export interface RelayOptions {
   session: Session
   publisher: Publisher
   batchSize: number
+  /** A batch also ends once its records hold this many bytes of JSON (one record may exceed it). */
+  batchBytes?: number
   events?: Partial<RelayEvents>
   /** How often a stand-by instance tries to take over (ms). */
   standbyPollMs?: number
@@ -64,6 +67,7 @@ export async function startRelay(options: RelayOptions) {
   const idlePollMs = options.idlePollMs ?? 5_000
   const standbyPollMs = options.standbyPollMs ?? 2_000
   const backoff = options.backoff ?? { minMs: 200, maxMs: 15_000 }
+  const batchBytes = options.batchBytes ?? 8 * 1024 * 1024
   const events = options.events ?? {}
 
   let stopped = false
@@ -122,8 +126,14 @@ export async function startRelay(options: RelayOptions) {
   const step = async () => {
     if (!leader) {
       if (!(await tryLock())) return pause(standbyPollMs, false)
+      try {
+        offset = await readOffset()
+      } catch (error) {
+        // Not the relay without knowing where the log was left: let another instance try.
+        await sql`SELECT pg_advisory_unlock(${RELAY_LOCK}::bigint)`.execute(db).catch(() => {})
+        throw error
+      }
       leader = true
-      offset = await readOffset()
       events.role?.(true)
     } else if (!(await holdsLock())) {
       leader = false
@@ -131,21 +141,30 @@ export async function startRelay(options: RelayOptions) {
       return
     }
     notified = false
-    const batch = await db
-      .selectFrom('changes')
-      .selectAll()
-      .where('seq', '>', offset)
-      .orderBy('seq')
-      .limit(batchSize)
-      .execute()
+    // Up to batchSize records, and no more bytes than batchBytes (large documents make large events).
+    const { rows: batch } = await sql<ChangeRow>`
+      SELECT * FROM (
+        SELECT c.*, sum(coalesce(octet_length(c.before::text), 0) + coalesce(octet_length(c.after::text), 0))
+                      OVER (ORDER BY c.seq) AS running_bytes
+        FROM changes c WHERE c.seq > ${offset} ORDER BY c.seq LIMIT ${batchSize}
+      ) b
+      WHERE b.seq = (SELECT min(seq) FROM changes WHERE seq > ${offset}) OR b.running_bytes <= ${batchBytes}
+      ORDER BY b.seq`.execute(db)
     if (batch.length === 0) return pause(idlePollMs, true)
     await publisher.publish(batch)
-    offset = Number(batch[batch.length - 1]?.seq)
-    await db
+    const last = Number(batch[batch.length - 1]?.seq)
+    const saved = await db
       .updateTable('outbox_offsets')
-      .set({ last_seq: offset, updated_at: sql`now()` })
+      .set({ last_seq: last, updated_at: sql`now()` })
       .where('relay', '=', RELAY)
-      .execute()
+      .where('last_seq', '<', last)
+      .executeTakeFirst()
+    if (Number(saved.numUpdatedRows) === 1) offset = last
+    else {
+      // The offset row is gone or ahead of this batch (another relay got further): go on from it.
+      offset = await readOffset()
+      throw new Error('the relay offset could not be saved')
+    }
     events.published?.(batch.length)
     delay = backoff.minMs
   }
@@ -176,6 +195,7 @@ export async function startRelay(options: RelayOptions) {
       await unlisten().catch(() => {})
       if (leader) await sql`SELECT pg_advisory_unlock(${RELAY_LOCK}::bigint)`.execute(db).catch(() => {})
       leader = false
+      await session.close()
     },
   }
 }
