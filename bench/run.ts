@@ -17,7 +17,8 @@
  * BENCH_CONNECTIONS (16), BENCH_DATABASE_URL (maintenance connection,
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_DATABASE_NAME (custodian_bench: two checkouts
  * benchmarking on one server need different names), BENCH_ONLY (run only the scenarios whose name
- * contains it, e.g. `documents`), BENCH_PURGE_ROWS (below).
+ * contains it, e.g. `documents`), BENCH_PURGE_ROWS (below), BENCH_RELAY (0 skips the relay;
+ * BENCH_RELAY_EVENTS, BENCH_RELAY_SECONDS, BENCH_AMQP_URL: see bench/relay.ts).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
