@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../helpers/net.js'
 
 /** The real `custodian` command, run from source with the embedded database in a temporary directory. */
 const CLI = [join('node_modules', '.bin', 'tsx'), 'src/cli.ts']
@@ -14,14 +14,6 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'custodian-e2e-'))
 })
 afterAll(() => rm(dataDir, { recursive: true, force: true }))
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
 
 function run(args: string[], env: Record<string, string>, stdin?: string) {
   const child = spawn(CLI[0]!, [CLI[1]!, ...args], {

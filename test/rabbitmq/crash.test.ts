@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../../src/db/database.js'
 import { createAdmin } from '../../src/modules/users/admin-bootstrap.js'
 import { usersRepository } from '../../src/modules/users/users.repository.js'
 import { passwords } from '../../src/platform/auth/passwords.js'
 import { createTestDatabase } from '../helpers/database.js'
+import { freePort } from '../helpers/net.js'
 import { AMQP_URL, consume, testExchange } from '../helpers/rabbitmq.js'
 
 let database: DatabaseHandle & { url: string | null }
@@ -20,14 +20,6 @@ afterAll(async () => {
   await consumer.close()
   await database.close()
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
 
 /** The real server, from source, in a process of its own that a test can SIGKILL. */
 async function startServer(port: number): Promise<ChildProcess> {
