@@ -5,10 +5,11 @@ import { parseArgs } from 'node:util'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { migrateToLatest, offlineDatabase, openDatabase } from './db/database.js'
+import { createUrls } from './http/urls.js'
 import { serve } from './main.js'
 import { createAdmin } from './modules/users/admin-bootstrap.js'
 import { usersRepository } from './modules/users/users.repository.js'
-import { purgeExpired } from './platform/archive/purge-job.js'
+import { createArchive } from './platform/archive/archive.js'
 import { passwords } from './platform/auth/passwords.js'
 import { tailEvents } from './platform/changes/tail.js'
 
@@ -28,7 +29,9 @@ Configuration comes from the environment and ./.env (see README).`
 
 /** The OpenAPI document as committed: built without a database, so it never depends on the machine. */
 export async function openApiDocument(): Promise<string> {
-  const app = await buildApp({ config: loadConfig({}), db: offlineDatabase(), logStream: false })
+  const db = offlineDatabase()
+  const database = { db, lookups: db, session: () => Promise.reject(new Error('no database')) }
+  const app = await buildApp({ config: loadConfig({}), database, logStream: false })
   await app.ready()
   const document = `${JSON.stringify(app.swagger(), null, 2)}\n`
   await app.close()
@@ -92,7 +95,12 @@ async function main(argv: string[]) {
       const database = await openDatabase(config.database)
       try {
         if (config.migrateOnStart) await migrateToLatest(database.db)
-        const { purged, batches } = await purgeExpired(database.db, { batchSize: config.purge.batchSize })
+        const archive = createArchive({
+          db: database.db,
+          urls: createUrls(config.publicUrl),
+          retentionDays: config.retentionDays,
+        })
+        const { purged, batches } = await archive.purgeExpired({ batchSize: config.purge.batchSize })
         const summary = Object.entries(purged).map(([type, n]) => `${n} ${type}`)
         console.log(`purged ${summary.join(', ')} in ${batches} batch${batches === 1 ? '' : 'es'}`)
       } finally {

@@ -10,8 +10,8 @@ import { passwords } from './platform/auth/passwords.js'
 /** Opens the database, migrates when configured, builds the app, listens; shuts down gracefully. */
 export async function serve(config: Config) {
   const database = await openDatabase(config.database)
-  const { db, lookups } = database
-  const app = await buildApp({ config, db, lookups, jobs: true, session: database.session })
+  const { db } = database
+  const app = await buildApp({ config, database, jobs: true })
 
   if (config.migrateOnStart) {
     const applied = await migrateToLatest(db)

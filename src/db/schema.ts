@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ChangeAction } from '../platform/changes/actions.js'
 
 /** Row types of the tables, as the migrations create them. Ids are bigint identities read as numbers. */
 export interface Database {
@@ -77,8 +78,6 @@ export interface DocumentAliasesTable {
 export type UserRow = Selectable<UsersTable>
 export type NewUserRow = Insertable<UsersTable>
 export type UserUpdate = Updateable<UsersTable>
-
-export type ChangeAction = 'created' | 'updated' | 'status_changed' | 'deleted' | 'restored' | 'purged'
 
 /** One change of one resource: the audit trail, the change feed and the outbox (migration 0004). */
 export interface ChangesTable {

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import { fail } from './problem.js'
 
 /** The strong ETag of an item: its row version, which every update bumps. */
@@ -17,12 +18,13 @@ export const MAX_IF_MATCH_TAGS = 8
 export function precondition(ifMatch: string | undefined, required: boolean): Precondition {
   if (ifMatch === undefined || ifMatch.trim() === '') {
     if (required)
-      fail.preconditionRequired('This server requires If-Match with the ETag of the item on writes.')
+      fail.with('precondition_required', 'This server requires If-Match with the ETag of the item on writes.')
     return null
   }
   if (ifMatch.trim() === '*') return 'any'
   const versions = new Set<number>()
   for (const tag of ifMatch.split(',')) {
+    // A tag of ours is a safe integer; a longer one (or anything else) names no version: 412, never 400.
     const match = /^\s*"v(\d{1,15})"\s*$/.exec(tag)
     if (match) versions.add(Number(match[1]))
     // Bounded: each list length is its own prepared statement on the database.
@@ -38,4 +40,9 @@ export function notModified(ifNoneMatch: string | undefined, version: number): b
   const current = etag(version)
   // If-None-Match compares weakly: W/"v3" matches "v3".
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === current)
+}
+
+/** The `If-Match` condition of a write request, required when the server says so (REQUIRE_IF_MATCH). */
+export function writePrecondition(request: FastifyRequest): Precondition {
+  return precondition(request.headers['if-match'], request.server.config.requireIfMatch)
 }

@@ -1,20 +1,31 @@
-import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import FindMyWay from 'find-my-way'
-import { AppError, describeFieldProblems, type FieldProblem, renderProblem } from './problem.js'
+import {
+  AppError,
+  describeFieldProblems,
+  ERROR_CODES,
+  type ErrorCode,
+  type FieldProblem,
+  renderProblem,
+} from './problem.js'
 
-const FASTIFY_ERRORS: Record<string, { status: number; code: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large' },
+const FASTIFY_ERRORS: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
 }
 
-const DETAILS: Record<string, string> = {
+const DETAILS: Partial<Record<ErrorCode, string>> = {
   malformed_json: 'The request body is not valid JSON.',
   unsupported_media_type: 'Send the request body as application/json.',
 }
+
+/** The code of a status, for client errors Fastify raises with a status only. */
+const CODE_OF_STATUS = new Map<number, ErrorCode>()
+for (const [code, { status }] of Object.entries(ERROR_CODES).reverse())
+  CODE_OF_STATUS.set(status, code as ErrorCode)
 
 type AjvError = NonNullable<FastifyError['validation']>[number]
 
@@ -38,24 +49,21 @@ export function toAppError(error: unknown): AppError {
   const e = error as Partial<FastifyError>
   if (e.validation) {
     const errors = fieldProblems(e.validation, e.validationContext)
-    return new AppError(400, 'validation_failed', describeFieldProblems(errors), { errors })
+    return new AppError('validation_failed', describeFieldProblems(errors), { errors })
   }
   // PostgreSQL data exceptions (class 22: a value out of range, malformed) are the client's input.
   if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
-    return new AppError(400, 'invalid_value', 'A value in the request is out of range or malformed.')
+    return new AppError('invalid_value', 'A value in the request is out of range or malformed.')
   }
   const known = e.code ? FASTIFY_ERRORS[e.code] : undefined
-  if (known) return new AppError(known.status, known.code, DETAILS[known.code] ?? e.message ?? '')
-  if (e.statusCode === 429) return new AppError(429, 'rate_limited', e.message ?? 'Too many requests')
+  if (known) return new AppError(known, DETAILS[known] ?? e.message ?? '')
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = (STATUS_CODES[e.statusCode] ?? 'bad request').toLowerCase().replace(/[^a-z]+/g, '_')
-    return new AppError(e.statusCode, code, e.message ?? 'Bad request')
+    const code = CODE_OF_STATUS.get(e.statusCode)
+    return code
+      ? new AppError(code, e.message ?? 'Bad request')
+      : new AppError('bad_request', e.message ?? 'Bad request', {}, {}, e.statusCode)
   }
-  return new AppError(
-    500,
-    'internal_error',
-    'An unexpected error occurred. Quote the request id to report it.',
-  )
+  return new AppError('internal_error', 'An unexpected error occurred. Quote the request id to report it.')
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError) {
@@ -104,14 +112,14 @@ export function installErrorHandling(app: FastifyInstance) {
     const path = request.url.split('?')[0] ?? '/'
     const allowed = METHODS.filter((m) => routes.find(m, path) !== null)
     if (allowed.length === 0) {
-      return sendProblem(request, reply, new AppError(404, 'not_found', `No resource at ${path}.`))
+      return sendProblem(request, reply, new AppError('not_found', `No resource at ${path}.`))
     }
     const allow = [...allowed, 'OPTIONS'].join(', ')
     if (request.method === 'OPTIONS') return reply.status(204).header('allow', allow).send()
     return sendProblem(
       request,
       reply,
-      new AppError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}.`, {}, { allow }),
+      new AppError('method_not_allowed', `${request.method} is not allowed on ${path}.`, {}, { allow }),
     )
   })
 }

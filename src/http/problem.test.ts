@@ -4,7 +4,7 @@ import { AppError, renderProblem } from './problem.js'
 
 describe('problem details', () => {
   it('renders the RFC 9457 members, the code and request id, then extensions', () => {
-    const error = new AppError(409, 'email_taken', 'taken', { links: { archive: '/x' } })
+    const error = new AppError('email_taken', 'taken', { links: { archive: '/x' } })
     expect(renderProblem(error, { instance: '/api/v1/users', requestId: 'r1' })).toEqual({
       type: 'tag:custodian,2026:problem:email_taken',
       title: 'Conflict',
@@ -18,8 +18,11 @@ describe('problem details', () => {
   })
 
   it('never lets an extension overwrite a standard member', () => {
-    const error = new AppError(400, 'x', 'd', { status: 200, code: 'ok' })
-    expect(renderProblem(error, { instance: '/', requestId: 'r' })).toMatchObject({ status: 400, code: 'x' })
+    const error = new AppError('validation_failed', 'd', { status: 200, code: 'ok' })
+    expect(renderProblem(error, { instance: '/', requestId: 'r' })).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    })
   })
 
   it('hides the message of an unexpected error', () => {

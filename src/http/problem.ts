@@ -1,5 +1,42 @@
 import { STATUS_CODES } from 'node:http'
 
+/**
+ * Every problem the service answers with: its stable `code`, the HTTP status it always comes with, and
+ * what it means. Clients branch on the code; the list is the `code` enum of the OpenAPI Problem schema.
+ */
+export const ERROR_CODES = {
+  bad_request: { status: 400, meaning: 'The request could not be read' },
+  validation_failed: { status: 400, meaning: 'A field, parameter or header is invalid: see `errors`' },
+  malformed_json: { status: 400, meaning: 'The body is not valid JSON' },
+  invalid_value: { status: 400, meaning: 'A value is out of range or malformed' },
+  unauthorized: { status: 401, meaning: 'A valid bearer token is needed' },
+  invalid_credentials: { status: 401, meaning: 'The email or password is wrong' },
+  forbidden: { status: 403, meaning: 'The caller may not do this' },
+  geo_blocked: { status: 403, meaning: 'Sign-up is not open where the client is located' },
+  not_found: { status: 404, meaning: 'Nothing here, or nothing the caller may see' },
+  archived: { status: 404, meaning: 'The item is archived: `links.archive` restores it' },
+  method_not_allowed: { status: 405, meaning: 'See the `Allow` header' },
+  not_acceptable: { status: 406, meaning: 'No representation matches `Accept`' },
+  request_timeout: { status: 408, meaning: 'The request took too long to arrive' },
+  conflict: { status: 409, meaning: 'The request conflicts with the state of the item' },
+  email_taken: { status: 409, meaning: 'Another account, live or archived, has this email' },
+  alias_taken: { status: 409, meaning: 'Another live document has this alias' },
+  alias_reserved: { status: 409, meaning: 'An archived document keeps this alias until it is purged' },
+  gone: { status: 410, meaning: 'The item was purged' },
+  precondition_failed: { status: 412, meaning: '`If-Match` does not name the current ETag' },
+  payload_too_large: { status: 413, meaning: 'The body or a field is over its size limit' },
+  uri_too_long: { status: 414, meaning: 'The URL or one of its segments is too long' },
+  unsupported_media_type: { status: 415, meaning: 'Send `application/json`' },
+  precondition_required: { status: 428, meaning: 'This server requires `If-Match` on writes' },
+  rate_limited: { status: 429, meaning: 'Too many requests: see `Retry-After`' },
+  request_header_fields_too_large: { status: 431, meaning: 'The headers are too large' },
+  internal_error: { status: 500, meaning: 'An unexpected error: quote the request id' },
+  service_unavailable: { status: 503, meaning: 'The service cannot serve now: see `Retry-After`' },
+  geo_unavailable: { status: 503, meaning: 'The sign-up location check is unavailable: see `Retry-After`' },
+} as const satisfies Record<string, { status: number; meaning: string }>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
 /** One field-level problem; `pointer` (RFC 6901) for the body, `parameter` or `header` otherwise. */
 export interface FieldProblem {
   pointer?: string
@@ -8,53 +45,70 @@ export interface FieldProblem {
   detail: string
 }
 
+export type ProblemExtras = { errors?: FieldProblem[]; [member: string]: unknown }
+
 /**
- * The one error type of the service. `code` is a stable machine code clients may branch on;
- * `detail` is for humans; `extras` become members of the problem body (RFC 9457 extensions).
+ * The one error type of the service. `code` is a stable machine code clients may branch on, and fixes
+ * the status; `detail` is for humans; `extras` become members of the problem body (RFC 9457
+ * extensions), `headers` headers of the response.
  */
 export class AppError extends Error {
   override name = 'AppError'
+  readonly status: number
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     detail: string,
-    readonly extras: { errors?: FieldProblem[]; [member: string]: unknown } = {},
+    readonly extras: ProblemExtras = {},
     readonly headers: Record<string, string> = {},
+    /** Only for statuses the list has no code of (an unusual 4xx from Fastify or Node). */
+    status?: number,
   ) {
     super(detail)
+    this.status = status ?? ERROR_CODES[code].status
   }
 }
 
-/** Throwing factories for the errors the services raise; each returns `never`, so `?? fail.x()` types. */
+const BEARER = 'Bearer realm="custodian"'
+
+/** Throwing factories for the problems the services raise; each returns `never`, so `?? fail.x()` types. */
 export const fail = {
-  badRequest(code: string, detail: string, errors?: FieldProblem[]): never {
-    throw new AppError(400, code, detail, errors ? { errors } : {})
+  /** Any problem of the list, by its code. */
+  with(
+    code: ErrorCode,
+    detail: string,
+    extras: ProblemExtras = {},
+    headers: Record<string, string> = {},
+  ): never {
+    throw new AppError(code, detail, extras, headers)
   },
   validation(errors: FieldProblem[]): never {
-    throw new AppError(400, 'validation_failed', describeFieldProblems(errors), { errors })
+    throw new AppError('validation_failed', describeFieldProblems(errors), { errors })
   },
-  unauthorized(detail: string, challenge = 'Bearer realm="custodian"'): never {
-    throw new AppError(401, 'unauthorized', detail, {}, { 'www-authenticate': challenge })
+  /** 401 with the `WWW-Authenticate` challenge (RFC 6750: `error` says what was wrong with the token). */
+  unauthorized(detail: string, error?: 'invalid_request' | 'invalid_token'): never {
+    throw unauthorized(detail, error)
   },
   forbidden(detail: string): never {
-    throw new AppError(403, 'forbidden', detail)
+    throw new AppError('forbidden', detail)
   },
   notFound(resource: string, id?: number | string): never {
     throw new AppError(
-      404,
       'not_found',
       id === undefined ? `${resource} not found` : `${resource} ${id} not found`,
     )
   },
-  conflict(code: string, detail: string, extras: Record<string, unknown> = {}): never {
-    throw new AppError(409, code, detail, extras)
+  conflict(
+    code: 'conflict' | 'email_taken' | 'alias_taken' | 'alias_reserved',
+    detail: string,
+    extras: ProblemExtras = {},
+  ): never {
+    throw new AppError(code, detail, extras)
   },
-  preconditionFailed(detail: string): never {
-    throw new AppError(412, 'precondition_failed', detail)
-  },
-  preconditionRequired(detail: string): never {
-    throw new AppError(428, 'precondition_required', detail)
-  },
+}
+
+export function unauthorized(detail: string, error?: 'invalid_request' | 'invalid_token'): AppError {
+  const challenge = error ? `${BEARER}, error="${error}"` : BEARER
+  return new AppError('unauthorized', detail, {}, { 'www-authenticate': challenge })
 }
 
 export function describeFieldProblems(errors: FieldProblem[]): string {

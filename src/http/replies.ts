@@ -1,11 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { PageLink, Slice } from '../db/pagination.js'
 import { etag, notModified } from './conditional.js'
+import { encodeCursor } from './pagination.js'
+import type { Urls } from './urls.js'
 
 /** RFC 7240: the client asked for no body. */
 export function prefersMinimal(request: FastifyRequest): boolean {
   const prefer = request.headers.prefer
   return typeof prefer === 'string' && /(^|[,;\s])return\s*=\s*"?minimal"?/i.test(prefer)
+}
+
+/** Answers a write with no body, as `Prefer: return=minimal` asked: 204, headers only. */
+export function sendMinimal(reply: FastifyReply) {
+  return reply.header('preference-applied', 'return=minimal').status(204).send(null)
 }
 
 /**
@@ -25,7 +32,7 @@ export function sendItem<T>(
     return undefined
   }
   if (!read && prefersMinimal(request)) {
-    reply.header('preference-applied', 'return=minimal').status(204)
+    sendMinimal(reply)
     return undefined
   }
   reply.status(status)
@@ -39,20 +46,18 @@ export function sendItem<T>(
 export function sendPage<Row, T>(
   request: FastifyRequest,
   reply: FastifyReply,
-  publicUrl: string,
+  urls: Pick<Urls, 'withQuery'>,
   slice: Slice<Row>,
   present: (row: Row) => T,
 ) {
-  const [path = '/', search = ''] = request.url.split('?')
-  const href = (link: PageLink | null): string | null => {
-    if (!link) return null
-    const params = new URLSearchParams(search)
-    params.delete('page')
-    params.delete('cursor')
-    if ('page' in link) params.set('page', String(link.page))
-    else params.set('cursor', link.cursor)
-    return `${publicUrl}${path}?${params.toString()}`
-  }
+  const href = (link: PageLink | null): string | null =>
+    link &&
+    urls.withQuery(request.url, (params) => {
+      params.delete('page')
+      params.delete('cursor')
+      if ('page' in link) params.set('page', String(link.page))
+      else params.set('cursor', link.cursor ? encodeCursor(link.cursor) : '')
+    })
   const links = {
     next: href(slice.next),
     prev: href(slice.previous),

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox'
+import { ERROR_CODES, type ErrorCode } from './problem.js'
 
 /**
  * Shared primitives every resource schema is built from. One schema per shape gives validation,
@@ -33,7 +34,11 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     instance: Type.String({ description: 'The request path' }),
-    code: Type.String({ description: 'Stable machine-readable code' }),
+    code: Type.Enum(Object.keys(ERROR_CODES) as ErrorCode[], {
+      description: `Stable machine-readable code:\n\n${Object.entries(ERROR_CODES)
+        .map(([code, { status, meaning }]) => `- \`${code}\` (${status}): ${meaning}`)
+        .join('\n')}`,
+    }),
     request_id: Type.String(),
     errors: Type.Optional(Type.Array(FieldProblemSchema)),
   },

@@ -61,9 +61,18 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>
 
-/** `GET /metrics` in the Prometheus text format. Not rate-limited; restrict it at the proxy. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Prometheus metrics other parts of the service count into. */
+    readonly metrics: Metrics
+  }
+}
+
+/** The app's metrics, and `GET /metrics` in the Prometheus text format. Not rate-limited; restrict it at the proxy. */
 export const metricsPlugin = fp(
-  async (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
+  async (app: FastifyInstance) => {
+    const metrics = createMetrics()
+    app.decorate('metrics', metrics)
     app.get(
       '/metrics',
       { config: { rateLimit: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } },

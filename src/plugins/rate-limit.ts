@@ -1,19 +1,9 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { AppError } from '../http/problem.js'
 import { clientKey } from './client-key.js'
-
-export interface RateLimitOptions {
-  /** Requests per window for each client on most routes. */
-  max: number
-  /** Requests per window for each client on the credential routes (sign-up and sign-in). */
-  credentialsMax: number
-  windowMs: number
-  /** Shared counters for every instance; null keeps them in this process. */
-  redis: Redis | null
-}
 
 /** The stricter limit of the credential routes (POST /users, POST /tokens), as route config. */
 export interface RouteRateLimit {
@@ -24,35 +14,44 @@ export interface RouteRateLimit {
 /**
  * Per-client rate limits: a client is its user when authenticated, else its IP; a request with bad
  * credentials counts against its IP. Counted in `onRequest` right after the caller is identified
- * (plugins/auth.ts) and before the body is read. Headers follow draft-ietf-httpapi-ratelimit-headers-07:
+ * (platform/auth) and before the body is read. Headers follow draft-ietf-httpapi-ratelimit-headers-07:
  * `RateLimit-Limit`, `-Remaining`, `-Reset` and `RateLimit-Policy`; a refusal is `429 rate_limited`
- * with `Retry-After`. If Redis fails, requests are served (fail open) rather than the whole API going
- * down with the limiter.
+ * with `Retry-After`. With REDIS_URL the counters are shared by every instance; if Redis fails,
+ * requests are served (fail open) rather than the whole API going down with the limiter.
  */
 export const rateLimitPlugin = fp(
-  async (app: FastifyInstance, options: RateLimitOptions) => {
+  async (app: FastifyInstance) => {
+    const { rateLimit: limits, redisUrl } = app.config
+    const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 }) : null
+    if (redis) app.addHook('onClose', async () => void (await redis.quit()))
     await app.register(rateLimit, {
       global: true,
       hook: 'onRequest',
-      max: options.max,
-      timeWindow: options.windowMs,
+      max: limits.max,
+      timeWindow: limits.windowMs,
       enableDraftSpec: true,
       skipOnError: true,
-      ...(options.redis && { redis: options.redis, nameSpace: 'custodian:rate-limit:' }),
-      keyGenerator: (request) => (request.actor ? `user:${request.actor.id}` : `ip:${clientKey(request.ip)}`),
+      ...(redis && { redis, nameSpace: 'custodian:rate-limit:' }),
+      keyGenerator: (request) =>
+        request.caller ? `user:${request.caller.id}` : `ip:${clientKey(request.ip)}`,
       errorResponseBuilder: (_request, context) =>
         new AppError(
-          429,
           'rate_limited',
           `Too many requests: the limit is ${context.max}. Retry in ${context.after}.`,
         ),
     })
-    const windowSeconds = Math.ceil(options.windowMs / 1000)
+    const windowSeconds = Math.ceil(limits.windowMs / 1000)
     app.addHook('onSend', (_request, reply, payload, done) => {
       const limit = reply.getHeader('ratelimit-limit')
       if (limit !== undefined) reply.header('ratelimit-policy', `${limit};w=${windowSeconds}`)
       done(null, payload)
     })
   },
-  { name: 'rate-limit', dependencies: ['auth'] },
+  { name: 'rate-limit' },
 )
+
+/** The route config of the credential routes: their own, stricter limit (RATE_LIMIT_CREDENTIALS_MAX). */
+export const credentialsLimit = (app: FastifyInstance): RouteRateLimit => ({
+  max: app.config.rateLimit.credentialsMax,
+  timeWindow: app.config.rateLimit.windowMs,
+})

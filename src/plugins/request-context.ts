@@ -1,14 +1,5 @@
-import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RawRequestDefaultExpression } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/
-
-/** A caller's X-Request-ID when it is a safe token of at most 128 characters, else a new UUID. */
-export function requestId(raw: RawRequestDefaultExpression): string {
-  const header = raw.headers['x-request-id']
-  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID()
-}
 
 /**
  * Echoes the request id on every response (errors included) and writes exactly one log line per
@@ -38,7 +29,7 @@ function logRequest(request: FastifyRequest, reply: FastifyReply) {
       path: request.url.split('?')[0],
       status: reply.statusCode,
       latency_ms: Math.round(reply.elapsedTime * 100) / 100,
-      user_id: request.actor?.id ?? null,
+      user_id: request.caller?.id ?? null,
     },
     'request',
   )

@@ -6,6 +6,7 @@ import type { Document } from '../../src/modules/documents/documents.schemas.js'
 import { createAdmin } from '../../src/modules/users/admin-bootstrap.js'
 import { usersRepository } from '../../src/modules/users/users.repository.js'
 import type { User } from '../../src/modules/users/users.schemas.js'
+import { type ArchiveHook, createArchive } from '../../src/platform/archive/archive.js'
 import { passwords } from '../../src/platform/auth/passwords.js'
 import { backend, createTestDatabase } from './database.js'
 
@@ -49,14 +50,8 @@ export async function createTestApp(env: Record<string, string> = {}) {
     GEO_ALLOW_UNKNOWN: 'true',
     ...env,
   })
-  const app = await buildApp({
-    config,
-    db: database.db,
-    lookups: database.lookups,
-    logStream: stream,
-    // The outbox relay runs when a test sets AMQP_URL.
-    session: database.session,
-  })
+  // The background jobs run when a test sets AMQP_URL: it wants the relay (the purge job is tested on its own).
+  const app = await buildApp({ config, database, logStream: stream, jobs: env.AMQP_URL !== undefined })
   await app.ready()
   const make = factories(app, database.db)
   return {
@@ -65,6 +60,10 @@ export async function createTestApp(env: Record<string, string> = {}) {
     database,
     logs,
     make,
+    /** An archive like the app's on `db` (a second instance's pool, say), with hooks a test observes. */
+    archive(hooks: ArchiveHook[] = [], db: Db = database.db) {
+      return createArchive({ db, urls: app.urls, retentionDays: config.retentionDays, hooks })
+    },
     async close() {
       await app.close()
       await database.close()

@@ -1,6 +1,5 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { purgeExpired } from '../../src/platform/archive/purge-job.js'
 import { createTestApp, type TestApp, type TestUser } from '../helpers/app.js'
 
 let t: TestApp
@@ -44,7 +43,7 @@ describe('no live endpoint ever returns an archived or purged row', () => {
               .where('id', '=', id)
               .where('deleted_at', 'is not', null)
               .execute()
-            await purgeExpired(t.db, { batchSize: 100 })
+            await t.archive().purgeExpired({ batchSize: 100 })
           }
           const s = state[user]!
           if (op === 'archive' && s === 'live') state[user] = 'archived'

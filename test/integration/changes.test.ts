@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { purgeExpired } from '../../src/platform/archive/purge-job.js'
 import { recordChanges, SYSTEM } from '../../src/platform/changes/changes.js'
 import { backend, createTestApp, PUBLIC_URL, type TestApp, type TestUser } from '../helpers/app.js'
 
@@ -344,7 +343,7 @@ describe(`the change log (${backend})`, () => {
     const user = await t.make.user({ first_name: 'Expiring' })
     const id = user.user.id
     await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${id}`, headers: admin.auth })
-    await purgeExpired(t.db, { batchSize: 10, now: new Date(Date.now() + 400 * 86_400_000) })
+    await t.archive().purgeExpired({ batchSize: 10, now: new Date(Date.now() + 400 * 86_400_000) })
     const records = (await feed(`resource_type=users&resource_id=${id}`)).results
     expect(records.at(-1)).toMatchObject({ action: 'purged', actor_id: null, request_id: null })
     expect(JSON.stringify(records)).not.toContain('Expiring')

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/database.js'
-import { purgeExpired, startPurgeJob } from '../../src/platform/archive/purge-job.js'
+import type { ArchiveHook } from '../../src/platform/archive/archive.js'
+import { startPurgeJob } from '../../src/platform/archive/purge-job.js'
 import { backend, createTestApp, type TestApp, type TestUser } from '../helpers/app.js'
 
 let t: TestApp
@@ -37,10 +38,8 @@ describe(`purging expired archive items (${backend})`, () => {
     const expired = await archivedUsers(5, -1)
     const kept = await archivedUsers(2, 1)
     const erased: number[] = []
-    const result = await purgeExpired(t.db, {
-      batchSize: 2,
-      erasureHooks: [async (_tx, items) => void erased.push(...items.ids)],
-    })
+    const observe: ArchiveHook = { during: async (_tx, event) => void erased.push(...event.ids) }
+    const result = await t.archive([observe]).purgeExpired({ batchSize: 2 })
     expect(result.purged.users).toBe(5)
     expect(result.batches).toBe(3)
     expect(await remaining(expired)).toEqual([])
@@ -49,7 +48,7 @@ describe(`purging expired archive items (${backend})`, () => {
     const gone = await t.app.inject({ url: `/api/v1/users/${expired[0]}`, headers: admin.auth })
     expect(gone.statusCode).toBe(410)
     // Nothing left to do: a second run purges nothing.
-    expect((await purgeExpired(t.db, { batchSize: 2 })).purged.users).toBe(0)
+    expect((await t.archive().purgeExpired({ batchSize: 2 })).purged.users).toBe(0)
   })
 
   it('purges expired documents, and an expired user with all their documents, each tombstoned and erased', async () => {
@@ -69,11 +68,10 @@ describe(`purging expired archive items (${backend})`, () => {
       .where('id', '=', expiring.id)
       .execute()
     const erased: string[] = []
-    const hooks = [
-      async (_tx: unknown, items: { type: string; ids: number[] }) =>
-        void erased.push(...items.ids.map((id) => `${items.type}/${id}`)),
-    ]
-    const first = await purgeExpired(t.db, { batchSize: 10, erasureHooks: hooks })
+    const archive = t.archive([
+      { during: async (_tx, event) => void erased.push(...event.ids.map((id) => `${event.type}/${id}`)) },
+    ])
+    const first = await archive.purgeExpired({ batchSize: 10 })
     expect(first.purged.documents).toBe(1)
     expect(erased).toEqual([`documents/${expiring.id}`])
 
@@ -86,7 +84,7 @@ describe(`purging expired archive items (${backend})`, () => {
       .where('id', '=', owner.user.id)
       .execute()
     erased.length = 0
-    const second = await purgeExpired(t.db, { batchSize: 10, erasureHooks: hooks })
+    const second = await archive.purgeExpired({ batchSize: 10 })
     expect(second.purged).toEqual({ users: 1, documents: 2 })
     expect(erased.sort()).toEqual(
       [`documents/${live.id}`, `documents/${staying.id}`, `users/${owner.user.id}`].sort(),
@@ -103,8 +101,8 @@ describe(`purging expired archive items (${backend})`, () => {
     const other = t.database.url ? await openDatabase({ kind: 'postgres', url: t.database.url }) : null
     try {
       const [a, b] = await Promise.all([
-        purgeExpired(t.db, { batchSize: 4 }),
-        purgeExpired(other?.db ?? t.db, { batchSize: 4 }),
+        t.archive().purgeExpired({ batchSize: 4 }),
+        t.archive([], other?.db).purgeExpired({ batchSize: 4 }),
       ])
       expect(a.purged.users + b.purged.users).toBe(expired.length)
       expect(await remaining(expired)).toEqual([])
@@ -124,7 +122,7 @@ describe(`purging expired archive items (${backend})`, () => {
     const job = startPurgeJob(
       async () => {
         runs++
-        await purgeExpired(t.db, { batchSize: 10 })
+        await t.archive().purgeExpired({ batchSize: 10 })
       },
       { intervalMs: 50, onError: (error) => expect.unreachable(String(error)) },
     )

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { CHANGE_ACTIONS } from '../../platform/changes/actions.js'
 
 // The change log (DESIGN §5): one row per change, written in the transaction of the change. It is the
 // audit trail, the change feed and the transactional outbox at once.
@@ -8,6 +9,9 @@ import { type Kysely, sql } from 'kysely'
 // its sequence numbers. Without it, a transaction could draw 10, commit after another drew 11, and a
 // reader resuming `after=11` would never see 10. Writers record once, as the last statement of their
 // transaction, so the lock is held only for that insert and the commit.
+//
+// The CHECK lists CHANGE_ACTIONS, the one definition of the actions. Adding an action is a new
+// migration that replaces this constraint from the same list.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE TABLE changes (
@@ -19,7 +23,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       resource_id   bigint NOT NULL,
       owner_id      bigint,
       action        text NOT NULL
-                    CHECK (action IN ('created', 'updated', 'status_changed', 'deleted', 'restored', 'purged')),
+                    CHECK (action IN (${sql.join(CHANGE_ACTIONS.map((a) => sql.lit(a)))})),
       before        jsonb,
       after         jsonb,
       deletion_id   uuid

@@ -1,9 +1,8 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import { fetchPage, type PageRequest, type Sort } from '../../db/pagination.js'
-import { live } from '../../platform/archive/archive.js'
 import type { Actor } from '../../platform/auth/actor.js'
-import { visibleTo } from './documents.repository.js'
+import { archived, live, ownedBy } from '../../platform/resources/queries.js'
 import type { ListAliases } from './documents.schemas.js'
 
 /** One alias in a list; `id` is its document's, the tie-breaker a keyset page needs. */
@@ -81,8 +80,8 @@ export const aliasesRepository = {
         'document_aliases.created_at',
         'documents.purge_at',
       ])
-      .where(state === 'live' ? live('documents') : (eb) => eb('documents.deleted_at', 'is not', null))
-      .where(visibleTo(actor))
+      .where(state === 'live' ? live('documents') : archived('documents'))
+      .where(ownedBy('documents', actor))
     if (filters.owner_id !== undefined) q = q.where('documents.owner_id', '=', filters.owner_id)
     if (filters.document_id !== undefined) q = q.where('documents.id', '=', filters.document_id)
     return fetchPage(q, page, sort, 'document_aliases.document_id')

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import { type SelectQueryBuilder, sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import {
   fetchPage,
@@ -10,15 +10,11 @@ import {
 } from '../../db/pagination.js'
 import { prepared } from '../../db/prepared.js'
 import type { Database, DocumentRow, DocumentUpdate, NewDocumentRow } from '../../db/schema.js'
-import { live } from '../../platform/archive/archive.js'
+import type { Precondition } from '../../http/conditional.js'
 import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
+import { changed, live, ownedBy, reachable, versionIs } from '../../platform/resources/queries.js'
+import { likePattern } from '../../platform/resources/search.js'
 import type { ListDocuments } from './documents.schemas.js'
-
-/** Ownership lives in the query: a user sees their own documents, an admin every document. */
-export function visibleTo(actor: Pick<Actor, 'id' | 'role'>) {
-  return (eb: ExpressionBuilder<Database, 'documents'>) =>
-    actor.role === 'admin' ? eb.lit(true) : eb('documents.owner_id', '=', actor.id)
-}
 
 /** The document's aliases, sorted, as one column: every read of a document is one query. */
 const aliases = sql<string[]>`ARRAY(
@@ -60,9 +56,7 @@ const lookup = (
           .selectFrom('documents')
           .selectAll('documents')
           .select(aliases)
-          .where('documents.id', '=', match(db, p.ref))
-          .where(live('documents'))
-          .where(visibleTo({ id: p.actorId, role })),
+          .where(reachable('documents', { id: p.actorId, role }, match(db, p.ref) as never)),
       ),
     ]),
   ) as Lookup
@@ -103,27 +97,35 @@ export const documentsRepository = {
   },
 
   /** The live document `id`, visible to the actor, locked until the transaction ends: a write's "before". */
-  async lockVisible(tx: Db, actor: Actor, id: number): Promise<DocumentRow | undefined> {
+  async lock(tx: Db, actor: Actor, id: number): Promise<DocumentRow | undefined> {
     return tx
       .selectFrom('documents')
       .selectAll('documents')
       .select(aliases)
-      .where('documents.id', '=', id)
-      .where(live('documents'))
-      .where(visibleTo(actor))
+      .where(reachable('documents', actor, id))
       .forUpdate()
       .executeTakeFirst()
   },
 
-  /** Applies changes to a locked document, bumping its version (the ETag) and updated_at. */
-  async update(tx: Db, id: number, changes: DocumentUpdate): Promise<DocumentRow> {
+  /**
+   * The guarded update of a live document the actor may change: nothing is updated (undefined) unless
+   * If-Match allows it. Bumps the version (the ETag) when something changes, or for `touch`.
+   */
+  async update(
+    tx: Db,
+    actor: Actor,
+    id: number,
+    changes: DocumentUpdate | 'touch',
+    precondition: Precondition,
+  ): Promise<DocumentRow | undefined> {
     return tx
       .updateTable('documents')
-      .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })
-      .where('id', '=', id)
+      .set(changed(changes))
+      .where(reachable('documents', actor, id))
+      .where(versionIs('documents', precondition))
       .returningAll()
       .returning(aliases)
-      .executeTakeFirstOrThrow()
+      .executeTakeFirst()
   },
 
   async list(
@@ -138,7 +140,7 @@ export const documentsRepository = {
       .select(SUMMARY)
       .select(aliases)
       .where(live('documents'))
-      .where(visibleTo(actor))
+      .where(ownedBy('documents', actor))
     if (filters.owner_id !== undefined) q = q.where('documents.owner_id', '=', filters.owner_id)
     if (filters.content_type !== undefined) q = q.where('documents.content_type', '=', filters.content_type)
     if (filters.since_id !== undefined) q = q.where('documents.id', '>', filters.since_id)
@@ -148,8 +150,7 @@ export const documentsRepository = {
     if (filters.created_before !== undefined)
       q = q.where('documents.created_at', '<', new Date(filters.created_before))
     if (filters.search !== undefined) {
-      // LIKE metacharacters in the fragment are literal; the trigram indexes serve lower(...) LIKE.
-      const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const pattern = likePattern(filters.search)
       q = q.where((eb) =>
         eb.or([
           eb(sql`lower(documents.title)`, 'like', pattern),

@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Db } from '../../db/database.js'
 import type { DocumentRow } from '../../db/schema.js'
-import { etag, precondition } from '../../http/conditional.js'
-import { prefersMinimal, sendItem, sendPage } from '../../http/replies.js'
+import { writePrecondition } from '../../http/conditional.js'
+import { sendItem, sendPage } from '../../http/replies.js'
 import { problems } from '../../http/schemas.js'
-import type { Archive } from '../../platform/archive/archive.js'
-import { archiveRoutes, presentArchivedWith } from '../../platform/archive/archive.routes.js'
-import { Archived } from '../../platform/archive/archive.schemas.js'
+import type { Urls } from '../../http/urls.js'
 import type { AliasRow } from './aliases.repository.js'
 import type { DocumentSummaryRow } from './documents.repository.js'
 import {
@@ -17,9 +14,7 @@ import {
   DocumentPage,
   DocumentRef,
   DocumentRefParams,
-  DocumentSchema,
   type DocumentSummary,
-  DocumentSummarySchema,
   ListAliasesQuery,
   ListDocumentsQuery,
   ReplaceDocumentBody,
@@ -29,22 +24,12 @@ import {
 import type { DocumentsService } from './documents.service.js'
 
 const tags = ['documents']
-const ArchivedDocument = Archived(DocumentSchema)
 
-export const documentsRoutes: FastifyPluginAsyncTypebox<{
-  documents: DocumentsService
-  publicUrl: string
-  requireIfMatch: boolean
-  /** Bodies of the document writes may be larger than BODY_LIMIT_BYTES: see `documentBodyLimit`. */
-  bodyLimit: number
-  archive: Archive
-  db: Db
-}> = async (app, { documents, publicUrl, requireIfMatch, bodyLimit, archive, db }) => {
-  const urlOf = (ref: number | string) => `${publicUrl}/api/v1/documents/${ref}`
-  const archiveUrlOf = (id: number) => `${urlOf(id)}/deleted`
+/** A document in lists (without its content) and in full. */
+export const documentPresenters = (urls: Pick<Urls, 'item' | 'archived'>) => {
   const summary = (d: DocumentSummaryRow): DocumentSummary => ({
     id: d.id,
-    url: urlOf(d.id),
+    url: urls.item('documents', d.id),
     title: d.title,
     content_type: d.content_type,
     aliases: d.aliases,
@@ -52,31 +37,37 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
     created_at: d.created_at.toISOString(),
     updated_at: d.updated_at.toISOString(),
   })
-  const present = (d: DocumentRow): Document => ({ ...summary(d), content: d.content })
+  return { summary, present: (d: DocumentRow): Document => ({ ...summary(d), content: d.content }) }
+}
+
+export const documentsRoutes: FastifyPluginAsyncTypebox<{
+  documents: DocumentsService
+  /** Bodies of the document writes may be larger than BODY_LIMIT_BYTES: see `documentBodyLimit`. */
+  bodyLimit: number
+}> = async (app, { documents, bodyLimit }) => {
+  const { urls } = app
+  const { summary, present } = documentPresenters(urls)
   const item = (d: DocumentRow) => ({ version: d.version, body: present(d) })
-  const presentArchived = presentArchivedWith(present as (row: never) => Document, archiveUrlOf)
   const presentAlias = (a: AliasRow) => ({
     alias: a.alias,
-    url: urlOf(a.alias),
+    url: urls.item('documents', a.alias),
     document_id: a.id,
-    document_url: urlOf(a.id),
+    document_url: urls.item('documents', a.id),
     created_at: a.created_at.toISOString(),
   })
   const presentReserved = (a: AliasRow) => ({
     alias: a.alias,
     document_id: a.id,
     purge_at: a.purge_at?.toISOString() ?? null,
-    links: { archive: archiveUrlOf(a.id) },
+    links: { archive: urls.archived('documents', a.id) },
     created_at: a.created_at.toISOString(),
   })
-  const writeCondition = (ifMatch: string | undefined) => precondition(ifMatch, requireIfMatch)
   const writeProblems = problems(400, 404, 409, 410, 412, 413, 415, 428)
 
   app.post(
     '/documents',
     {
       bodyLimit,
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'Create a document, optionally with aliases (all claimed, or nothing is created)',
@@ -85,8 +76,8 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const document = await documents.create(req.actor!, req.body)
-      reply.header('location', urlOf(document.id))
+      const document = await documents.create(req.actor, req.body)
+      reply.header('location', urls.item('documents', document.id))
       return sendItem(req, reply, item(document), 201)
     },
   )
@@ -94,7 +85,6 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/documents',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'List documents, without their content (admins: everyone’s; users: their own)',
@@ -103,15 +93,14 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const slice = await documents.list(req.actor!, req.query)
-      return sendPage(req, reply, publicUrl, slice, summary)
+      const slice = await documents.list(req.actor, req.query)
+      return sendPage(req, reply, urls, slice, summary)
     },
   )
 
   app.get(
     '/documents/aliases',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'The aliases of live documents (admins: all; users: their own)',
@@ -120,13 +109,12 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) =>
-      sendPage(req, reply, publicUrl, await documents.listAliases(req.actor!, req.query), presentAlias),
+      sendPage(req, reply, urls, await documents.listAliases(req.actor, req.query), presentAlias),
   )
 
   app.get(
     '/documents/deleted/aliases',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'The aliases archived documents keep reserved until they are purged',
@@ -135,19 +123,12 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) =>
-      sendPage(
-        req,
-        reply,
-        publicUrl,
-        await documents.listReservedAliases(req.actor!, req.query),
-        presentReserved,
-      ),
+      sendPage(req, reply, urls, await documents.listReservedAliases(req.actor, req.query), presentReserved),
   )
 
   app.get(
     '/documents/:ref',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'Read a document, by id or by alias',
@@ -155,14 +136,13 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DocumentRef, ...problems(400, 404, 410) },
       },
     },
-    async (req, reply) => sendItem(req, reply, item(await documents.get(req.actor!, req.params.ref))),
+    async (req, reply) => sendItem(req, reply, item(await documents.get(req.actor, req.params.ref))),
   )
 
   app.put(
     '/documents/:ref',
     {
       bodyLimit,
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'Replace a document’s title, content and content type',
@@ -171,21 +151,18 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DocumentRef, 204: { type: 'null' }, ...writeProblems },
       },
     },
-    async (req, reply) => {
-      const condition = writeCondition(req.headers['if-match'])
-      return sendItem(
+    async (req, reply) =>
+      sendItem(
         req,
         reply,
-        item(await documents.replace(req.actor!, req.params.ref, req.body, condition)),
-      )
-    },
+        item(await documents.replace(req.actor, req.params.ref, req.body, writePrecondition(req))),
+      ),
   )
 
   app.patch(
     '/documents/:ref',
     {
       bodyLimit,
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'Update a document (JSON merge patch)',
@@ -194,44 +171,17 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DocumentRef, 204: { type: 'null' }, ...writeProblems },
       },
     },
-    async (req, reply) => {
-      const condition = writeCondition(req.headers['if-match'])
-      return sendItem(
+    async (req, reply) =>
+      sendItem(
         req,
         reply,
-        item(await documents.update(req.actor!, req.params.ref, req.body, condition)),
-      )
-    },
-  )
-
-  app.delete(
-    '/documents/:ref',
-    {
-      config: { auth: 'required' },
-      schema: {
-        tags,
-        summary: 'Delete a document: archived, its aliases reserved, restorable until purge_at',
-        params: DocumentRefParams,
-        response: { 200: ArchivedDocument, 204: { type: 'null' }, ...problems(400, 404, 410, 412, 428) },
-      },
-    },
-    async (req, reply) => {
-      const condition = writeCondition(req.headers['if-match'])
-      const { row, cascaded } = await documents.archive(req.actor!, req.params.ref, condition)
-      const archiveUrl = archiveUrlOf(row.id)
-      if (prefersMinimal(req)) {
-        reply.header('link', `<${archiveUrl}>; rel="archive"`).header('preference-applied', 'return=minimal')
-        return reply.status(204).send(null)
-      }
-      reply.header('content-location', archiveUrl).header('etag', etag(row.version))
-      return presentArchived(row, cascaded)
-    },
+        item(await documents.update(req.actor, req.params.ref, req.body, writePrecondition(req))),
+      ),
   )
 
   app.get(
     '/documents/:ref/aliases',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'The aliases of a document',
@@ -244,8 +194,8 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       sendPage(
         req,
         reply,
-        publicUrl,
-        await documents.listAliases(req.actor!, req.query, req.params.ref),
+        urls,
+        await documents.listAliases(req.actor, req.query, req.params.ref),
         presentAlias,
       ),
   )
@@ -253,7 +203,6 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
   app.put(
     '/documents/:ref/aliases/:alias',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'Give a document an alias (201; 200 if it already has it); answers with the document',
@@ -263,9 +212,9 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const { ref, alias } = req.params
-      const condition = writeCondition(req.headers['if-match'])
-      const { row, created } = await documents.addAlias(req.actor!, ref, alias, condition)
-      if (created) reply.header('location', urlOf(alias))
+      const condition = writePrecondition(req)
+      const { row, created } = await documents.addAlias(req.actor, ref, alias, condition)
+      if (created) reply.header('location', urls.item('documents', alias))
       return sendItem(req, reply, item(row), created ? 201 : 200)
     },
   )
@@ -273,7 +222,6 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
   app.delete(
     '/documents/:ref/aliases/:alias',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'Take an alias from a document (it is free again at once); answers with the document',
@@ -283,22 +231,8 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const { ref, alias } = req.params
-      const condition = writeCondition(req.headers['if-match'])
-      return sendItem(req, reply, item(await documents.removeAlias(req.actor!, ref, alias, condition)))
+      const condition = writePrecondition(req)
+      return sendItem(req, reply, item(await documents.removeAlias(req.actor, ref, alias, condition)))
     },
-  )
-
-  await app.register(
-    archiveRoutes<DocumentRow>({
-      type: 'documents',
-      archive,
-      db,
-      publicUrl,
-      live: DocumentSchema,
-      present,
-      listed: { schema: DocumentSummarySchema, present: summary },
-      urls: { live: urlOf, archive: archiveUrlOf },
-      load: documents.withAliases,
-    }),
   )
 }

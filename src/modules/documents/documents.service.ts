@@ -1,12 +1,13 @@
 import type { Db } from '../../db/database.js'
-import { pageRequest } from '../../db/pagination.js'
 import type { ContentType, DocumentRow } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
-import { etag } from '../../http/conditional.js'
-import { AppError, fail } from '../../http/problem.js'
-import { type Archive, type ArchiveType, live } from '../../platform/archive/archive.js'
+import { pageRequest } from '../../http/pagination.js'
+import { fail } from '../../http/problem.js'
+import type { Urls } from '../../http/urls.js'
 import { type Actor, isAdmin } from '../../platform/auth/actor.js'
-import { contextOf, recordChanges } from '../../platform/changes/changes.js'
+import { contextOf } from '../../platform/changes/changes.js'
+import type { Items } from '../../platform/resources/items.js'
+import { live } from '../../platform/resources/queries.js'
 import { type AliasesRepository, aliasSort } from './aliases.repository.js'
 import { type DocumentsRepository, documentSort } from './documents.repository.js'
 import {
@@ -42,26 +43,24 @@ export function createDocumentsService(deps: {
   db: Db
   /** Single-row reads outside transactions (a pipelined connection on PostgreSQL). */
   lookups: Db
+  items: Pick<Items, 'read' | 'create' | 'write' | 'explainMiss'>
   repo: DocumentsRepository
   aliases: AliasesRepository
-  archive: Pick<Archive, 'archive' | 'explainMissing'>
-  urls: { live(type: ArchiveType, id: number): string; archive(type: ArchiveType, id: number): string }
+  urls: Pick<Urls, 'item' | 'archived'>
   /** DOCUMENT_MAX_BYTES: the largest content, in UTF-8 bytes. */
   maxBytes: number
 }) {
-  const { db, repo } = deps
+  const { db, items, repo } = deps
   const mayKnow = (actor: Actor, owner: number) => isAdmin(actor) || owner === actor.id
 
   /** 413 above the size limit; JSON content that does not parse is a 400 pointing at it. */
   const checkContent = (doc: { content: string; content_type: ContentType }) => {
     const bytes = Buffer.byteLength(doc.content, 'utf8')
-    if (bytes > deps.maxBytes) {
-      throw new AppError(
-        413,
+    if (bytes > deps.maxBytes)
+      fail.with(
         'payload_too_large',
         `The content is ${bytes} bytes in UTF-8; a document holds at most ${deps.maxBytes}.`,
       )
-    }
     if (doc.content_type === 'application/json') {
       try {
         JSON.parse(doc.content)
@@ -72,35 +71,35 @@ export function createDocumentsService(deps: {
   }
 
   /**
-   * Why no live document has this alias for the actor: 404 `archived` with the archive link when it
-   * is one of theirs that is archived, else a plain 404 that tells nothing about others' documents.
+   * Why no live document has this alias for the actor: the miss of the document that holds it when
+   * the actor may know that document (404 `archived`, say), else a plain 404 that tells nothing about
+   * others' documents.
    */
-  const explainAlias = async (db: Db, actor: Actor, alias: string): Promise<never> => {
+  const explainAlias = async (actor: Actor, alias: string): Promise<never> => {
     const holder = await deps.aliases.holder(db, alias)
-    if (holder && mayKnow(actor, holder.owner_id))
-      await deps.archive.explainMissing(db, 'documents', actor, holder.id)
+    if (holder && mayKnow(actor, holder.owner_id)) await items.explainMiss(db, 'documents', actor, holder.id)
     return fail.notFound('Document', alias)
   }
 
-  /** Why there is no live document `id` for the actor (404, 404 `archived`, 410 `gone`). */
-  const explainId = async (db: Db, actor: Actor, id: number): Promise<never> => {
-    await deps.archive.explainMissing(db, 'documents', actor, id)
-    return fail.notFound('Document', id) // live after all: restored between the two reads
+  /** The id of the live document `ref` names, for the actor (or the miss explained). */
+  const resolve = async (actor: Actor, ref: string): Promise<number> => {
+    const parsed = parseRef(ref)
+    if ('id' in parsed) return parsed.id
+    return (await repo.findVisible(deps.lookups, actor, parsed))?.id ?? explainAlias(actor, parsed.alias)
   }
 
-  /**
-   * Opens a write: the live document `ref` names, locked until the transaction ends (the "before"
-   * of the change), with If-Match checked against it, so check and write are atomic.
-   */
-  const lockForWrite = async (tx: Db, actor: Actor, ref: string, precondition: Precondition) => {
-    const parsed = parseRef(ref)
-    let id: number
-    if ('id' in parsed) id = parsed.id
-    else id = (await repo.findVisible(tx, actor, parsed))?.id ?? (await explainAlias(tx, actor, parsed.alias))
-    const current = (await repo.lockVisible(tx, actor, id)) ?? (await explainId(tx, actor, id))
-    if (Array.isArray(precondition) && !precondition.includes(current.version))
-      fail.preconditionFailed(`If-Match does not match the current ETag ${etag(current.version)}.`)
-    return current
+  /** One write of the document `ref` names: locked, then changed by `apply`'s guarded update. */
+  const write = async (
+    actor: Actor,
+    ref: string,
+    precondition: Precondition,
+    apply: (tx: Db, before: DocumentRow, id: number) => Promise<DocumentRow | undefined>,
+  ) => {
+    const id = await resolve(actor, ref)
+    return items.write('documents', actor, id, precondition, {
+      lock: (tx) => repo.lock(tx, actor, id),
+      apply: (tx, before) => apply(tx, before, id),
+    })
   }
 
   /**
@@ -116,47 +115,36 @@ export function createDocumentsService(deps: {
       fail.conflict(
         'alias_reserved',
         `The alias ${alias} belongs to an archived document: it stays reserved until that document is purged.`,
-        mine ? { links: { archive: deps.urls.archive('documents', holder.id) } } : {},
+        mine ? { links: { archive: deps.urls.archived('documents', holder.id) } } : {},
       )
     }
     fail.conflict(
       'alias_taken',
       `The alias ${alias} belongs to another document.`,
-      mine && holder ? { links: { document: deps.urls.live('documents', holder.id) } } : {},
+      mine && holder ? { links: { document: deps.urls.item('documents', holder.id) } } : {},
     )
   }
 
   const get = async (actor: Actor, ref: string): Promise<DocumentRow> => {
     const parsed = parseRef(ref)
-    const found = await repo.findVisible(deps.lookups, actor, parsed)
-    if (found) return found
-    if ('alias' in parsed) return explainAlias(db, actor, parsed.alias)
-    await explainId(db, actor, parsed.id)
-    return (await repo.findVisible(db, actor, parsed)) ?? fail.notFound('Document', parsed.id)
+    if ('id' in parsed)
+      return items.read('documents', actor, parsed.id, (db) => repo.findVisible(db, actor, parsed))
+    return (await repo.findVisible(deps.lookups, actor, parsed)) ?? explainAlias(actor, parsed.alias)
   }
 
-  /** The change record of a document's write: the last statement of its transaction. */
-  const recorded = async (tx: Db, actor: Actor, before: DocumentRow | null, after: DocumentRow) => {
-    const action = before ? 'updated' : 'created'
-    await recordChanges(tx, contextOf(actor), [
-      { type: 'documents', id: after.id, owner: after.owner_id, action, before, after },
-    ])
-    return after
-  }
-
-  // Every mutation below is one transaction, and records its change in it.
   return {
     get,
+    resolve,
 
     async list(actor: Actor, query: ListDocuments) {
-      const ordering = query.ordering ?? 'id'
-      return repo.list(db, actor, query, pageRequest(query, ordering), documentSort(ordering))
+      const sort = documentSort(query.ordering ?? 'id')
+      return repo.list(db, actor, query, pageRequest(query, sort), sort)
     },
 
     /** A document of the actor's, with the aliases it claims: all of them, or nothing is created. */
     async create(actor: Actor, body: CreateDocument): Promise<DocumentRow> {
       checkContent(body)
-      return db.transaction().execute(async (tx) => {
+      return items.create('documents', contextOf(actor), async (tx) => {
         // The owner, locked like every write locks a parent before its child: a delete of the owner
         // running now either waits for this document (and archives it too) or has archived the owner.
         const owner = await tx
@@ -166,98 +154,71 @@ export function createDocumentsService(deps: {
           .where(live('users'))
           .forShare()
           .executeTakeFirst()
-        if (!owner)
-          throw new AppError(401, 'unauthorized', 'This account is archived: it cannot create documents.')
+        if (!owner) fail.unauthorized('This account is archived: it cannot create documents.')
         const { aliases = [], ...fields } = body
         const created = await repo.insert(tx, { ...fields, owner_id: actor.id })
         for (const alias of aliases) await claimAlias(tx, actor, created.id, alias)
-        return recorded(tx, actor, null, { ...created, aliases: [...aliases].sort() })
+        return { ...created, aliases: [...aliases].sort() }
       })
     },
 
     async replace(actor: Actor, ref: string, body: ReplaceDocument, precondition: Precondition) {
       checkContent(body)
-      return db.transaction().execute(async (tx) => {
-        const before = await lockForWrite(tx, actor, ref, precondition)
-        return recorded(tx, actor, before, await repo.update(tx, before.id, body))
-      })
+      return write(actor, ref, precondition, (tx, _before, id) =>
+        repo.update(tx, actor, id, body, precondition),
+      )
     },
 
+    /** A merge patch; an empty one changes nothing but honours If-Match. */
     async update(actor: Actor, ref: string, patch: UpdateDocument, precondition: Precondition) {
-      return db.transaction().execute(async (tx) => {
-        const before = await lockForWrite(tx, actor, ref, precondition)
-        // An empty merge patch changes nothing: the item as it is, If-Match still honoured.
-        if (Object.keys(patch).length === 0) return before
+      return write(actor, ref, precondition, (tx, before, id) => {
         if (patch.content !== undefined || patch.content_type !== undefined) {
           checkContent({
             content: patch.content ?? before.content,
             content_type: patch.content_type ?? before.content_type,
           })
         }
-        return recorded(tx, actor, before, await repo.update(tx, before.id, patch))
-      })
-    },
-
-    /** Archives the document (a reversible delete); its aliases stay reserved while it is archived. */
-    async archive(actor: Actor, ref: string, precondition: Precondition) {
-      return db.transaction().execute(async (tx) => {
-        const before = await lockForWrite(tx, actor, ref, precondition)
-        const archived =
-          (await deps.archive.archive(tx, 'documents', actor, before.id, null)) ??
-          fail.notFound('Document', before.id)
-        await recordChanges(tx, contextOf(actor), archived.changes)
-        return { row: { ...archived.row, aliases: before.aliases }, cascaded: archived.cascaded }
+        return repo.update(tx, actor, id, patch, precondition)
       })
     },
 
     /**
-     * Gives the document an alias: an update of the document (new version and ETag). Idempotent:
-     * an alias it already has is a success that changes nothing (`created: false`).
+     * Gives the document an alias: an update of the document (new version and ETag). Idempotent: an
+     * alias it already has is a success that changes nothing (`created: false`).
      */
     async addAlias(actor: Actor, ref: string, alias: string, precondition: Precondition) {
-      return db.transaction().execute(async (tx) => {
-        const before = await lockForWrite(tx, actor, ref, precondition)
-        if (before.aliases.includes(alias)) return { row: before, created: false }
-        await claimAlias(tx, actor, before.id, alias)
-        return { row: await recorded(tx, actor, before, await repo.update(tx, before.id, {})), created: true }
+      let created = false
+      const row = await write(actor, ref, precondition, async (tx, before, id) => {
+        created = !before.aliases.includes(alias)
+        const updated = await repo.update(tx, actor, id, created ? 'touch' : {}, precondition)
+        if (!updated || !created) return updated
+        await claimAlias(tx, actor, id, alias)
+        return { ...updated, aliases: [...before.aliases, alias].sort() }
       })
+      return { row, created }
     },
 
     /** Takes an alias from the document (404 when it does not have it): an update of the document. */
     async removeAlias(actor: Actor, ref: string, alias: string, precondition: Precondition) {
-      return db.transaction().execute(async (tx) => {
-        const before = await lockForWrite(tx, actor, ref, precondition)
-        if (!(await deps.aliases.release(tx, before.id, alias)))
-          fail.notFound(`Alias ${alias} of document`, before.id)
-        return recorded(tx, actor, before, await repo.update(tx, before.id, {}))
+      return write(actor, ref, precondition, async (tx, before, id) => {
+        const updated = await repo.update(tx, actor, id, 'touch', precondition)
+        if (!updated) return undefined
+        if (!(await deps.aliases.release(tx, id, alias))) fail.notFound(`Alias ${alias} of document`, id)
+        return { ...updated, aliases: before.aliases.filter((a) => a !== alias) }
       })
     },
 
     /** Aliases of live documents the actor may see; with `ref`, of that document only. */
     async listAliases(actor: Actor, query: ListAliases, ref?: string) {
-      const ordering = query.ordering ?? 'alias'
+      const sort = aliasSort(query.ordering ?? 'alias')
       const document_id = ref === undefined ? undefined : (await get(actor, ref)).id
-      return deps.aliases.list(
-        db,
-        actor,
-        'live',
-        { ...query, document_id },
-        pageRequest(query, ordering),
-        aliasSort(ordering),
-      )
+      return deps.aliases.list(db, actor, 'live', { ...query, document_id }, pageRequest(query, sort), sort)
     },
 
     /** Aliases held (reserved) by archived documents the actor may see. */
     async listReservedAliases(actor: Actor, query: ListAliases) {
-      const ordering = query.ordering ?? 'alias'
-      return deps.aliases.list(
-        db,
-        actor,
-        'archived',
-        query,
-        pageRequest(query, ordering),
-        aliasSort(ordering),
-      )
+      const sort = aliasSort(query.ordering ?? 'alias')
+      return deps.aliases.list(db, actor, 'archived', query, pageRequest(query, sort), sort)
     },
 
     /** The aliases of rows read in bulk (the archive's lists and items). */

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import { violatedUniqueConstraint } from '../../db/database.js'
 import {
@@ -10,27 +10,13 @@ import {
   timestampKey,
 } from '../../db/pagination.js'
 import { prepared } from '../../db/prepared.js'
-import type { Database, NewUserRow, UserRow, UserUpdate } from '../../db/schema.js'
+import type { NewUserRow, UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { fail } from '../../http/problem.js'
-import { live } from '../../platform/archive/archive.js'
 import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
+import { changed, live, ownedBy, reachable, versionIs } from '../../platform/resources/queries.js'
+import { likePattern } from '../../platform/resources/search.js'
 import type { ListUsers } from './users.schemas.js'
-
-/** Ownership lives in the query: a user sees their own row, an admin every row. */
-function visibleTo(actor: Pick<Actor, 'id' | 'role'>) {
-  return (eb: ExpressionBuilder<Database, 'users'>) =>
-    actor.role === 'admin' ? eb.lit(true) : eb('users.id', '=', actor.id)
-}
-
-/** The If-Match condition as a WHERE clause, so check and write are one atomic statement. */
-function matching(precondition: Precondition) {
-  // Versions start at 1: the 0 keeps the list non-empty, and an If-Match naming no usable tag never matches.
-  return (eb: ExpressionBuilder<Database, 'users'>) =>
-    precondition === null || precondition === 'any'
-      ? eb.lit(true)
-      : eb('users.version', 'in', [0, ...precondition])
-}
 
 const findVisible = Object.fromEntries(
   ROLES.map((role) => [
@@ -39,9 +25,7 @@ const findVisible = Object.fromEntries(
       db
         .selectFrom('users')
         .selectAll()
-        .where('id', '=', p.id)
-        .where(live('users'))
-        .where(visibleTo({ id: p.actorId, role })),
+        .where(reachable('users', { id: p.actorId, role }, p.id)),
     ),
   ]),
 ) as Record<Role, (db: Db, params: { id: number; actorId: number }) => Promise<UserRow[]>>
@@ -98,19 +82,17 @@ export const usersRepository = {
   },
 
   /** A live user the actor may see, locked until the transaction ends: the state before a change. */
-  async lockVisible(tx: Db, actor: Actor, id: number): Promise<UserRow | undefined> {
+  async lock(tx: Db, actor: Actor, id: number): Promise<UserRow | undefined> {
     return tx
       .selectFrom('users')
       .selectAll()
-      .where('id', '=', id)
-      .where(live('users'))
-      .where(visibleTo(actor))
+      .where(reachable('users', actor, id))
       .forUpdate()
       .executeTakeFirst()
   },
 
   async list(db: Db, actor: Actor, filters: ListUsers, page: PageRequest, sort: Sort<UserRow>) {
-    let q = db.selectFrom('users').selectAll().where(live('users')).where(visibleTo(actor))
+    let q = db.selectFrom('users').selectAll().where(live('users')).where(ownedBy('users', actor))
     if (filters.first_name !== undefined) q = q.where('first_name', '=', filters.first_name)
     if (filters.last_name !== undefined) q = q.where('last_name', '=', filters.last_name)
     if (filters.email !== undefined) q = q.where(sql`lower(email)`, '=', filters.email.toLowerCase())
@@ -120,8 +102,7 @@ export const usersRepository = {
     if (filters.created_after !== undefined) q = q.where('created_at', '>', new Date(filters.created_after))
     if (filters.created_before !== undefined) q = q.where('created_at', '<', new Date(filters.created_before))
     if (filters.search !== undefined) {
-      // LIKE metacharacters in the fragment are literal; the trigram indexes serve lower(...) LIKE.
-      const pattern = `%${filters.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const pattern = likePattern(filters.search)
       q = q.where((eb) =>
         eb.or([eb(sql`lower(last_name)`, 'like', pattern), eb(sql`lower(email)`, 'like', pattern)]),
       )
@@ -130,17 +111,15 @@ export const usersRepository = {
   },
 
   /**
-   * Updates a visible user if the precondition holds, bumping the version. Undefined when nothing was
-   * updated: the caller tells "not there" from "precondition failed".
+   * The guarded update of a live user the actor may change: nothing is updated (undefined) unless
+   * If-Match allows it. Bumps the version (the ETag) when something changes.
    */
-  async update(db: Db, actor: Actor, id: number, changes: UserUpdate, precondition: Precondition) {
-    return db
+  async update(tx: Db, actor: Actor, id: number, changes: UserUpdate, precondition: Precondition) {
+    return tx
       .updateTable('users')
-      .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })
-      .where('id', '=', id)
-      .where(live('users'))
-      .where(visibleTo(actor))
-      .where(matching(precondition))
+      .set(changed(changes))
+      .where(reachable('users', actor, id))
+      .where(versionIs('users', precondition))
       .returningAll()
       .executeTakeFirst()
       .catch(translateUniqueViolation)

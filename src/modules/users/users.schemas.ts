@@ -52,26 +52,19 @@ export type CreateUser = Static<typeof CreateUserBody>
 /** PUT replaces the writable fields; the password is optional (sent = changed), address defaults to "". */
 export const ReplaceUserBody = Type.Object(
   {
-    email: Email,
+    ...CreateUserBody.properties,
     password: Type.Optional(Password),
-    first_name: Name,
-    last_name: Name,
-    address: Type.Optional(Address),
     role: Type.Optional(Type.Enum(ROLES, { description: 'Only admins may change it' })),
   },
   { additionalProperties: false },
 )
 export type ReplaceUser = Static<typeof ReplaceUserBody>
 
-/** PATCH is a JSON merge patch (RFC 7396): absent = unchanged; null clears the address. */
+/** PATCH is a JSON merge patch (RFC 7396) of the same fields: absent = unchanged; null clears the address. */
 export const UpdateUserBody = Type.Object(
   {
-    email: Type.Optional(Email),
-    password: Type.Optional(Password),
-    first_name: Type.Optional(Name),
-    last_name: Type.Optional(Name),
+    ...Type.Partial(ReplaceUserBody).properties,
     address: Type.Optional(Type.Union([Address, Type.Null()])),
-    role: Type.Optional(Type.Enum(ROLES, { description: 'Only admins may change it' })),
   },
   { additionalProperties: false },
 )

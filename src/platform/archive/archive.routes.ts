@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { sql } from 'kysely'
 import { type TObject, Type } from 'typebox'
-import type { Db } from '../../db/database.js'
-import { fetchPage, pageRequest, type Sort } from '../../db/pagination.js'
-import { etag } from '../../http/conditional.js'
-import { prefersMinimal, sendPage } from '../../http/replies.js'
+import { fetchPage, type Sort } from '../../db/pagination.js'
+import { etag, writePrecondition } from '../../http/conditional.js'
+import { pageRequest } from '../../http/pagination.js'
+import { prefersMinimal, sendItem, sendMinimal, sendPage } from '../../http/replies.js'
 import { IdParams, Page, PageQuery, problems } from '../../http/schemas.js'
-import type { Archive, ArchivedRow, ArchiveType } from './archive.js'
+import type { Actor } from '../auth/actor.js'
+import type { ResourceType } from '../resources/registry.js'
+import type { ArchivedRow } from './archive.js'
 import { Archived, ArchiveItemQuery } from './archive.schemas.js'
 
 const isDate = (v: string | number) => typeof v === 'string' && !Number.isNaN(Date.parse(v))
@@ -24,47 +27,83 @@ function archiveSort(ordering: string): Sort<ArchivedRow> {
     : { ordering, descending, expression: null, value: (r) => r.id }
 }
 
-/**
- * The archive of one resource type, the same for every type (DESIGN §4): `GET /{type}/deleted`
- * (soonest purge first), `GET /{type}/{id}/deleted` (with `Sunset`), `POST /{type}/{id}/deleted`
- * (restore) and `DELETE /{type}/{id}/deleted` (purge now).
- */
-export function archiveRoutes<Row extends { id: number; version: number }>(options: {
-  type: ArchiveType
-  archive: Archive
-  db: Db
-  publicUrl: string
+/** What a resource tells the archive about itself, to get its delete and its archive routes. */
+export interface Archivable<Row extends { id: number; version: number }> {
+  type: ResourceType
   /** The live representation's schema and how to render a row in it. */
-  live: TObject
+  schema: TObject
   present: (row: Row) => Record<string, unknown>
   /** How the archive list shows an item, when not in full (documents leave their content out). */
   listed?: { schema: TObject; present: (row: Row) => Record<string, unknown> }
-  urls: { live(id: number): string; archive(id: number): string }
-  /** Runs after a purge has committed (a purged user's cached tokens are forgotten, say). */
-  afterPurge?: (id: number) => void
   /** Completes rows read from the table with what the representation also needs (a document's aliases). */
   load?: (rows: Row[]) => Promise<Row[]>
-}): FastifyPluginAsyncTypebox {
-  const { type, archive, db, urls } = options
-  const load = options.load ?? (async (rows: Row[]) => rows)
-  const loadOne = async <R>(row: R) => (await load([row as unknown as Row]))[0] as unknown as R
+  /** The summary of `DELETE /{type}/{id}` in the API documentation. */
+  deleteSummary: string
+  /**
+   * How `DELETE` addresses an item when not by id (a document by id or alias): the path parameters'
+   * schema, and how they resolve to the id of a live item the actor may see (or throw the miss).
+   */
+  ref?: { params: TObject; resolve: (actor: Actor, params: Record<string, string>) => Promise<number> }
+}
+
+/**
+ * The reversible delete of a resource, the same for every type (DESIGN §4): `DELETE /{type}/{id}`
+ * archives (200 with the archived representation and `Content-Location`, or 204 and `Link` with
+ * `Prefer: return=minimal`); `GET /{type}/deleted` lists the archive (soonest purge first);
+ * `GET /{type}/{id}/deleted` reads one item (with `Sunset`); `POST /{type}/{id}/deleted` restores,
+ * `DELETE /{type}/{id}/deleted` purges now.
+ */
+export function archiveRoutes<Row extends { id: number; version: number }>(
+  resource: Archivable<Row>,
+): FastifyPluginAsyncTypebox {
+  const { type } = resource
+  const load = resource.load ?? (async (rows: Row[]) => rows)
+  const loadOne = async (row: object) => (await load([row as Row]))[0] as Row
   const tags = [type]
-  const ArchivedSchema = Archived(options.live)
-  const ListedSchema = options.listed ? Archived(options.listed.schema) : ArchivedSchema
-  const presentListed = presentArchivedWith(
-    (options.listed?.present ?? options.present) as (row: never) => Record<string, unknown>,
-    urls.archive,
-  )
-  const presentArchived = presentArchivedWith(
-    options.present as (row: never) => Record<string, unknown>,
-    urls.archive,
-  )
+  const ArchivedSchema = Archived(resource.schema)
+  const ListedSchema = resource.listed ? Archived(resource.listed.schema) : ArchivedSchema
 
   return async (app) => {
+    const { archive, urls } = app
+    const presentArchived =
+      (present: (row: Row) => Record<string, unknown>) =>
+      (row: ArchivedRow, cascaded?: Record<string, number[]>) => ({
+        ...present(row as unknown as Row),
+        deleted_at: row.deleted_at.toISOString(),
+        deleted_by: row.deleted_by,
+        purge_at: row.purge_at.toISOString(),
+        links: { archive: urls.archived(type, row.id) },
+        ...(cascaded && { cascaded }),
+      })
+    const inFull = presentArchived(resource.present)
+    const listed = presentArchived(resource.listed?.present ?? resource.present)
+    const idOf = (req: FastifyRequest<{ Params: Record<string, string> }>): Promise<number> | number =>
+      resource.ref ? resource.ref.resolve(req.actor, req.params) : Number(req.params.id)
+
+    app.delete(
+      resource.ref ? `/${type}/:ref` : `/${type}/:id`,
+      {
+        schema: {
+          tags,
+          summary: resource.deleteSummary,
+          params: resource.ref?.params ?? IdParams,
+          response: { 200: ArchivedSchema, 204: { type: 'null' }, ...problems(400, 404, 410, 412, 428) },
+        },
+      },
+      async (req, reply) => {
+        const condition = writePrecondition(req)
+        const request = req as unknown as FastifyRequest<{ Params: Record<string, string> }>
+        const { row, cascaded } = await archive.delete(type, req.actor, await idOf(request), condition)
+        const archiveUrl = urls.archived(type, row.id)
+        if (prefersMinimal(req)) return sendMinimal(reply.header('link', `<${archiveUrl}>; rel="archive"`))
+        reply.header('content-location', archiveUrl).header('etag', etag(row.version))
+        return inFull((await loadOne(row)) as unknown as ArchivedRow, cascaded)
+      },
+    )
+
     app.get(
       `/${type}/deleted`,
       {
-        config: { auth: 'required' },
         schema: {
           tags,
           summary: `The archive of ${type}, soonest purge first; filter by who deleted, when, and when it goes`,
@@ -73,23 +112,17 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
         },
       },
       async (req, reply) => {
-        const ordering = req.query.ordering ?? 'purge_at'
-        const rows = archive.archivedQuery(db, type, req.actor!, req.query) as never
-        const slice = await fetchPage<ArchivedRow>(
-          rows,
-          pageRequest(req.query, ordering),
-          archiveSort(ordering),
-          'id',
-        )
+        const sort = archiveSort(req.query.ordering ?? 'purge_at')
+        const rows = archive.listQuery(type, req.actor, req.query) as never
+        const slice = await fetchPage<ArchivedRow>(rows, pageRequest(req.query, sort), sort, 'id')
         const items = (await load(slice.items as unknown as Row[])) as unknown as ArchivedRow[]
-        return sendPage(req, reply, options.publicUrl, { ...slice, items }, (row) => presentListed(row))
+        return sendPage(req, reply, urls, { ...slice, items }, (row) => listed(row))
       },
     )
 
     app.get(
       `/${type}/:id/deleted`,
       {
-        config: { auth: 'required' },
         schema: {
           tags,
           summary: 'An archived item; Sunset says when it will be purged',
@@ -98,41 +131,37 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
         },
       },
       async (req, reply) => {
-        const row =
-          (await archive.findArchived(db, type, req.actor!, req.params.id)) ??
-          (await archive.explainNotArchived(db, type, req.actor!, req.params.id))
+        const row = await archive.find(type, req.actor, req.params.id)
         reply.header('sunset', row.purge_at.toUTCString())
-        return presentArchived(await loadOne(row))
+        return inFull((await loadOne(row)) as unknown as ArchivedRow)
       },
     )
 
     app.post(
       `/${type}/:id/deleted`,
       {
-        config: { auth: 'required' },
         schema: {
           tags,
           summary: 'Restore an archived item, with everything its delete archived',
           params: IdParams,
-          response: { 201: options.live, 204: { type: 'null' }, ...problems(400, 404, 409, 410) },
+          response: { 201: resource.schema, 204: { type: 'null' }, ...problems(400, 404, 409, 410) },
         },
       },
       async (req, reply) => {
-        const { id } = req.params
-        const restored =
-          (await db.transaction().execute((tx) => archive.restore(tx, type, req.actor!, id))) ??
-          (await archive.explainNotArchived(db, type, req.actor!, id, 'there is nothing to restore.'))
-        reply.status(201).header('location', urls.live(id)).header('etag', etag(restored.version))
-        if (prefersMinimal(req))
-          return reply.status(204).header('preference-applied', 'return=minimal').send(null)
-        return options.present(await loadOne(restored as unknown as Row))
+        const restored = await archive.restore(type, req.actor, req.params.id)
+        reply.header('location', urls.item(type, req.params.id))
+        return sendItem(
+          req,
+          reply,
+          { version: restored.version, body: resource.present(await loadOne(restored)) },
+          201,
+        )
       },
     )
 
     app.delete(
       `/${type}/:id/deleted`,
       {
-        config: { auth: 'required' },
         schema: {
           tags,
           summary: 'Purge an archived item now (it must be archived first)',
@@ -141,27 +170,9 @@ export function archiveRoutes<Row extends { id: number; version: number }>(optio
         },
       },
       async (req, reply) => {
-        const { id } = req.params
-        const purged = await db.transaction().execute((tx) => archive.purge(tx, type, req.actor!, id))
-        if (!purged) await archive.explainNotArchived(db, type, req.actor!, id, 'archive it first.')
-        options.afterPurge?.(id)
+        await archive.purge(type, req.actor, req.params.id)
         return reply.status(204).send(null)
       },
     )
   }
-}
-
-/** The archived representation of a row, as `DELETE /{type}/{id}` answers it. */
-export function presentArchivedWith<Live extends object>(
-  present: (row: never) => Live,
-  archiveUrl: (id: number) => string,
-) {
-  return (row: ArchivedRow, cascaded?: Record<string, number[]>) => ({
-    ...present(row as never),
-    deleted_at: row.deleted_at.toISOString(),
-    deleted_by: row.deleted_by,
-    purge_at: row.purge_at.toISOString(),
-    links: { archive: archiveUrl(row.id) },
-    ...(cascaded && { cascaded }),
-  })
 }

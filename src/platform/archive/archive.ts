@@ -1,109 +1,39 @@
 import { randomUUID } from 'node:crypto'
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Db } from '../../db/database.js'
-import type { Database } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
-import { AppError, fail } from '../../http/problem.js'
+import { fail } from '../../http/problem.js'
+import type { Urls } from '../../http/urls.js'
 import type { Actor } from '../auth/actor.js'
-import { type Change, contextOf, eraseChangeRecords, recordChanges } from '../changes/changes.js'
+import {
+  type Change,
+  type ChangeContext,
+  contextOf,
+  eraseChangeRecords,
+  recordChanges,
+  SYSTEM,
+} from '../changes/changes.js'
+import { createItems } from '../resources/items.js'
+import { archived, live, ownedBy, versionIs } from '../resources/queries.js'
+import { childrenOf, ownerOf, RESOURCE_TYPES, RESOURCES, type ResourceType } from '../resources/registry.js'
 
-/**
- * The archivable resources, by declaration: the table, the column naming the owning user (a user
- * owns itself), and the parent type whose delete cascades to it. A resource joins by adding a line
- * here, not code: deleting a parent archives its live children in the same batch, restoring it
- * restores that batch, a child cannot be restored while its parent is archived, and purging a parent
- * purges its children one by one (tombstones and erasure hooks included). Parents come before their
- * children, the order in which rows are locked.
- */
-export const ARCHIVABLE = {
-  users: { table: 'users', owner: 'id', parent: null, label: 'User' },
-  documents: { table: 'documents', owner: 'owner_id', parent: 'users', label: 'Document' },
-} as const satisfies Record<
-  string,
-  { table: keyof Database; owner: string; parent: string | null; label: string }
->
-
-export type ArchiveType = keyof typeof ARCHIVABLE
-
-const ownerOf = (type: ArchiveType, row: { [column: string]: unknown }) => Number(row[ARCHIVABLE[type].owner])
-const LIVE = { deleted_at: null, deleted_by: null, purge_at: null, deletion_id: null }
-
-// Tables differ per declaration, so queries here are built on an untyped view of the same Kysely.
-const untyped = (db: Db) => db as unknown as Kysely<Record<string, { [column: string]: unknown }>>
-const children = (type: ArchiveType) =>
-  (Object.keys(ARCHIVABLE) as ArchiveType[]).filter((t) => ARCHIVABLE[t].parent === type)
-
-/**
- * Purges items of `type` (already locked or claimed by the caller) in the caller's transaction, and
- * before them every item their owner holds of the child types: purging a user is an erasure, so
- * their documents are purged explicitly, each tombstoned and passed to the erasure hooks, not left
- * to the foreign key's cascade. Returns the ids purged, by type.
- */
-export async function purgeItems(
-  tx: Db,
-  type: ArchiveType,
-  ids: number[],
-  hooks: ErasureHook[] = ERASURE_HOOKS,
-): Promise<{ purged: Partial<Record<ArchiveType, number[]>>; changes: Change[] }> {
-  const purged: Partial<Record<ArchiveType, number[]>> = {}
-  const changes: Change[] = []
-  if (ids.length === 0) return { purged, changes }
-  // One array parameter, not an IN list: one prepared statement whatever the batch's length.
-  const idList = sql`${sql.val(ids)}::bigint[]`
-  for (const child of children(type)) {
-    const { table, owner } = ARCHIVABLE[child]
-    const { rows } = await sql<{ id: number }>`
-      SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(owner)} = ANY(${idList}) ORDER BY id FOR UPDATE`.execute(
-      tx,
-    )
-    const below = await purgeItems(
-      tx,
-      child,
-      rows.map((r) => Number(r.id)),
-      hooks,
-    )
-    for (const [t, list] of Object.entries(below.purged)) {
-      purged[t as ArchiveType] = [...(purged[t as ArchiveType] ?? []), ...list]
-    }
-    changes.push(...below.changes)
-  }
-  const { owner } = ARCHIVABLE[type]
-  const { rows } = await sql<{ id: number; owner: number; deletion_id: string | null }>`
-    DELETE FROM ${sql.table(ARCHIVABLE[type].table)} WHERE id = ANY(${idList})
-    RETURNING id, ${sql.ref(owner)} AS owner, deletion_id`.execute(tx)
-  const gone = rows.map((r) => Number(r.id))
-  if (gone.length) {
-    await tx
-      .insertInto('tombstones')
-      .values(gone.map((id) => ({ resource_type: type, resource_id: id })))
-      .onConflict((oc) => oc.doNothing())
-      .execute()
-    for (const hook of hooks) await hook(tx, { type, ids: gone })
-  }
-  purged[type] = [...(purged[type] ?? []), ...gone]
-  // A purge record carries no data: only that the item is gone, and which delete had archived it.
-  changes.push(
-    ...rows.map((r) => ({
-      type,
-      id: Number(r.id),
-      owner: Number(r.owner),
-      action: 'purged' as const,
-      deletionId: r.deletion_id,
-    })),
-  )
-  return { purged, changes }
+/** What an archive operation did to items of one type. */
+export interface ArchiveEvent {
+  action: 'deleted' | 'restored' | 'purged'
+  type: ResourceType
+  ids: number[]
 }
 
-/** The "not archived" condition every live query names: `.where(live('users'))`. */
-export function live<T extends ArchiveType>(table: T) {
-  return (eb: ExpressionBuilder<Database, T>) => eb(sql.ref(`${table}.deleted_at`), 'is', null)
+/**
+ * What other parts of the service do when items are archived, restored or purged, in one shape:
+ * `during` runs in the operation's transaction before its change records (a failure rolls the whole
+ * operation back: a purge is never half erased), `after` once it has committed (caches forget).
+ * Each is called once per type the operation touched, children before parents on purge.
+ */
+export interface ArchiveHook {
+  during?(tx: Db, event: ArchiveEvent): Promise<void>
+  after?(event: ArchiveEvent): void
 }
-
-/** Runs inside the purge transaction of items, to erase what other records keep about them. */
-export type ErasureHook = (tx: Db, items: { type: ArchiveType; ids: number[] }) => Promise<void>
-
-/** What every purge erases unless told otherwise: the personal data in the change log. */
-export const ERASURE_HOOKS: ErasureHook[] = [eraseChangeRecords]
 
 export interface ArchivedRow {
   id: number
@@ -115,155 +45,203 @@ export interface ArchivedRow {
   [column: string]: unknown
 }
 
+export interface PurgeResult {
+  purged: Record<ResourceType, number>
+  batches: number
+}
+
+const LIVE = { deleted_at: null, deleted_by: null, purge_at: null, deletion_id: null }
+
+// Tables differ per declaration, so queries here are built on an untyped view of the same Kysely.
+const any = (db: Db) => db as unknown as Kysely<Record<string, { [column: string]: unknown }>>
+
+/**
+ * Reversible deletes (DESIGN §4) for every resource of the registry: delete (archive, with the live
+ * children under one deletion id), restore (exactly that batch), purge (now, or by the job once
+ * `purge_at` has passed). Each operation is one transaction that runs the hooks and writes its change
+ * records last; a miss is explained by `items.explainMiss`.
+ */
 export function createArchive(deps: {
   db: Db
-  retentionDays: Record<ArchiveType, number>
-  urls: { live(type: ArchiveType, id: number): string; archive(type: ArchiveType, id: number): string }
-  erasureHooks?: ErasureHook[]
+  urls: Pick<Urls, 'archived'>
+  retentionDays: Record<ResourceType, number>
+  /** Besides the change log's own erasure, which every purge runs. */
+  hooks?: ArchiveHook[]
 }) {
-  const any = untyped
-  const visible = (type: ArchiveType, actor: Actor) => {
-    const owner = sql.ref(`${ARCHIVABLE[type].table}.${ARCHIVABLE[type].owner}`)
-    return sql<boolean>`${actor.role === 'admin' ? sql`true` : sql`${owner} = ${actor.id}`}`
+  const { db } = deps
+  const { explainMiss } = createItems({ db, lookups: db, urls: deps.urls })
+  const hooks: ArchiveHook[] = [
+    { during: (tx, e) => (e.action === 'purged' ? eraseChangeRecords(tx, e) : Promise.resolve()) },
+    ...(deps.hooks ?? []),
+  ]
+
+  /** Runs an operation in a transaction: its hooks, then its change records, then the `after` hooks. */
+  async function operation<T>(
+    context: ChangeContext,
+    work: (tx: Db, events: ArchiveEvent[], changes: Change[]) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    const events: ArchiveEvent[] = []
+    const result = await db.transaction().execute(async (tx) => {
+      const changes: Change[] = []
+      const done = await work(tx, events, changes)
+      if (done === undefined) return undefined
+      for (const event of events) for (const hook of hooks) await hook.during?.(tx, event)
+      await recordChanges(tx, context, changes)
+      return done
+    })
+    if (result !== undefined) for (const event of events) for (const hook of hooks) hook.after?.(event)
+    return result
   }
+
   /**
-   * The change of archiving a row; before it only the archive columns differed, and the version for the
-   * item deleted itself (its cascade keeps their versions).
+   * Purges items of `type` (already locked or claimed by the caller) and, before them, everything
+   * their owners hold of the child types: purging a user is an erasure, so their documents are purged
+   * explicitly, each tombstoned and passed to the hooks, not left to the foreign key's cascade.
    */
-  const deleted = (type: ArchiveType, row: ArchivedRow, bumped: boolean): Change => ({
+  async function purgeItems(
+    tx: Db,
+    type: ResourceType,
+    claimed: { id: number }[],
+    events: ArchiveEvent[],
+    changes: Change[],
+  ) {
+    if (claimed.length === 0) return
+    const ids = claimed.map((r) => Number(r.id))
+    // One array parameter, not an IN list: one prepared statement whatever the batch's length.
+    const idList = sql`${sql.val(ids)}::bigint[]`
+    for (const child of childrenOf(type)) {
+      const { table, owner } = RESOURCES[child]
+      const { rows } = await sql<{ id: number }>`
+        SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(owner)} = ANY(${idList}) ORDER BY id FOR UPDATE`.execute(
+        tx,
+      )
+      await purgeItems(tx, child, rows, events, changes)
+    }
+    const { rows } = await sql<{ id: number; owner: number; deletion_id: string | null }>`
+      DELETE FROM ${sql.table(RESOURCES[type].table)} WHERE id = ANY(${idList})
+      RETURNING id, ${sql.ref(RESOURCES[type].owner)} AS owner, deletion_id`.execute(tx)
+    if (rows.length === 0) return
+    const gone = rows.map((r) => Number(r.id))
+    await tx
+      .insertInto('tombstones')
+      .values(gone.map((id) => ({ resource_type: type, resource_id: id })))
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+    events.push({ action: 'purged', type, ids: gone })
+    // A purge record carries no data: only that the item is gone, and which delete had archived it.
+    for (const r of rows)
+      changes.push({
+        type,
+        id: Number(r.id),
+        owner: Number(r.owner),
+        action: 'purged',
+        deletionId: r.deletion_id,
+      })
+  }
+
+  /** The change of archiving or restoring a row; the item itself has a new version, its batch not. */
+  const archiveChange = (
+    type: ResourceType,
+    action: 'deleted' | 'restored',
+    before: { [column: string]: unknown },
+    after: ArchivedRow | { id: number; [column: string]: unknown },
+    deletionId: string,
+  ): Change => ({
     type,
-    id: row.id,
-    owner: ownerOf(type, row),
-    action: 'deleted',
-    before: { ...row, ...LIVE, version: bumped ? row.version - 1 : row.version },
-    after: row,
-    deletionId: row.deletion_id,
+    id: Number(after.id),
+    owner: ownerOf(type, after),
+    action,
+    before,
+    after,
+    deletionId,
   })
 
-  /** What happened to an id, as this actor may know it. */
-  async function state(db: Db, type: ArchiveType, actor: Actor, id: number) {
-    const { table, owner } = ARCHIVABLE[type]
-    const row = await any(db)
-      .selectFrom(table)
-      .select([sql<Date | null>`deleted_at`.as('deleted_at'), sql<number>`${sql.ref(owner)}`.as('owner')])
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (row) {
-      const mine = actor.role === 'admin' || Number(row.owner) === actor.id
-      return { state: row.deleted_at ? ('archived' as const) : ('live' as const), visible: mine }
-    }
-    const tombstone = await db
-      .selectFrom('tombstones')
-      .select('purged_at')
-      .where('resource_type', '=', type)
-      .where('resource_id', '=', id)
-      .executeTakeFirst()
-    return { state: tombstone ? ('purged' as const) : ('missing' as const), visible: false }
-  }
+  const purgeAt = (type: ResourceType, now: Date) =>
+    new Date(now.getTime() + deps.retentionDays[type] * 86_400_000)
 
   return {
+    addHook(hook: ArchiveHook) {
+      hooks.push(hook)
+    },
+
     policy: () => ({ retention_days: { ...deps.retentionDays } }),
 
     /**
-     * Why there is no live item `id` for this actor: 404 `archived` (with the archive link, for those
-     * who may see it), 410 once purged, else a plain 404. Returns quietly when the item is live.
+     * Deletes (archives) a live item the actor may reach, if `If-Match` allows, and under the same
+     * deletion id its live children. `purge_at` is fixed now: changing the retention later never purges
+     * early. The guarded UPDATE decides concurrent deletes and writes; a miss is explained.
      */
-    async explainMissing(db: Db, type: ArchiveType, actor: Actor, id: number): Promise<'live'> {
-      const { state: s, visible: mine } = await state(db, type, actor, id)
-      const label = ARCHIVABLE[type].label
-      if (s === 'purged') throw new AppError(410, 'gone', `${label} ${id} was purged.`)
-      if (s === 'archived' && mine) {
-        throw new AppError(
-          404,
-          'archived',
-          `${label} ${id} is archived; it can be restored from the archive.`,
-          {
-            links: { archive: deps.urls.archive(type, id) },
-          },
-        )
-      }
-      if (s !== 'live' || !mine) fail.notFound(label, id)
-      return 'live'
-    },
-
-    /**
-     * Why there is no archived item `id` for this actor: 410 once purged, 409 for the archive
-     * operations when it is live (`live` says what to do about it), else 404.
-     */
-    async explainNotArchived(
-      db: Db,
-      type: ArchiveType,
-      actor: Actor,
-      id: number,
-      live?: string,
-    ): Promise<never> {
-      const { state: s, visible: mine } = await state(db, type, actor, id)
-      const label = ARCHIVABLE[type].label
-      if (s === 'purged') throw new AppError(410, 'gone', `${label} ${id} was purged.`)
-      if (s === 'live' && mine && live) fail.conflict('conflict', `${label} ${id} is live: ${live}`)
-      return fail.notFound(`Archived ${label.toLowerCase()}`, id)
-    },
-
-    /**
-     * Archives a live item and, under the same deletion id, the live items that declare it as their
-     * parent. `purge_at` is fixed now: changing the retention later never purges early.
-     */
-    async archive(tx: Db, type: ArchiveType, actor: Actor, id: number, precondition: Precondition) {
-      const now = new Date()
-      const stamp = {
-        deleted_at: now,
-        deleted_by: actor.id,
-        purge_at: new Date(now.getTime() + deps.retentionDays[type] * 86_400_000),
-        deletion_id: randomUUID(),
-      }
-      let q = any(tx)
-        .updateTable(ARCHIVABLE[type].table)
-        .set({ ...stamp, version: sql`version + 1` })
-        .where('id', '=', id)
-        .where('deleted_at', 'is', null)
-        .where(visible(type, actor))
-      if (Array.isArray(precondition)) q = q.where('version', 'in', [0, ...precondition])
-      const row = (await q.returningAll().executeTakeFirst()) as ArchivedRow | undefined
-      if (!row) return undefined
-      const cascaded: Record<string, number[]> = {}
-      const changes: Change[] = [deleted(type, row, true)]
-      for (const child of children(type)) {
-        const rows = (await any(tx)
-          .updateTable(ARCHIVABLE[child].table)
-          .set({ ...stamp, purge_at: new Date(now.getTime() + deps.retentionDays[child] * 86_400_000) })
-          .where(ARCHIVABLE[child].owner, '=', id)
-          .where('deleted_at', 'is', null)
+    async delete(type: ResourceType, actor: Actor, id: number, precondition: Precondition) {
+      const { table } = RESOURCES[type]
+      const result = await operation(contextOf(actor), async (tx, events, changes) => {
+        const now = new Date()
+        const stamp = { deleted_at: now, deleted_by: actor.id, deletion_id: randomUUID() }
+        const row = (await any(tx)
+          .updateTable(table)
+          .set({ ...stamp, purge_at: purgeAt(type, now), version: sql`version + 1` })
+          .where('id', '=', id)
+          .where(live(table))
+          .where(ownedBy(type, actor))
+          .where(versionIs(table, precondition))
           .returningAll()
-          .execute()) as ArchivedRow[]
-        if (rows.length) cascaded[child] = rows.map((r) => Number(r.id))
-        changes.push(...rows.map((r) => deleted(child, r, false)))
-      }
-      // The caller records `changes` once its own effects of the delete are done.
-      return { row, cascaded, changes }
+          .executeTakeFirst()) as ArchivedRow | undefined
+        if (!row) return undefined
+        events.push({ action: 'deleted', type, ids: [id] })
+        changes.push(
+          archiveChange(
+            type,
+            'deleted',
+            { ...row, ...LIVE, version: row.version - 1 },
+            row,
+            stamp.deletion_id,
+          ),
+        )
+        const cascaded: Record<string, number[]> = {}
+        for (const child of childrenOf(type)) {
+          const { table: childTable, owner } = RESOURCES[child]
+          const rows = (await any(tx)
+            .updateTable(childTable)
+            .set({ ...stamp, purge_at: purgeAt(child, now) })
+            .where(owner, '=', id)
+            .where(live(childTable))
+            .returningAll()
+            .execute()) as ArchivedRow[]
+          if (rows.length === 0) continue
+          cascaded[child] = rows.map((r) => Number(r.id))
+          events.push({ action: 'deleted', type: child, ids: cascaded[child] })
+          for (const r of rows)
+            changes.push(archiveChange(child, 'deleted', { ...r, ...LIVE }, r, stamp.deletion_id))
+        }
+        return { row, cascaded }
+      })
+      if (result) return result
+      await explainMiss(db, type, actor, id, { precondition })
+      return fail.notFound(RESOURCES[type].label, id)
     },
 
-    async findArchived(db: Db, type: ArchiveType, actor: Actor, id: number) {
-      return (await any(db)
-        .selectFrom(ARCHIVABLE[type].table)
+    /** One archived item the actor may see, or the miss explained (410, 404). */
+    async find(type: ResourceType, actor: Actor, id: number): Promise<ArchivedRow> {
+      const { table } = RESOURCES[type]
+      const row = (await any(db)
+        .selectFrom(table)
         .selectAll()
         .where('id', '=', id)
-        .where('deleted_at', 'is not', null)
-        .where(visible(type, actor))
+        .where(archived(table))
+        .where(ownedBy(type, actor))
         .executeTakeFirst()) as ArchivedRow | undefined
+      if (row) return row
+      await explainMiss(db, type, actor, id, { wanted: 'archived' })
+      return fail.notFound(`Archived ${RESOURCES[type].label.toLowerCase()}`, id)
     },
 
     /** The archive of a type, filtered, for a page query ordered by purge_at (or id). */
-    archivedQuery(
-      db: Db,
-      type: ArchiveType,
+    listQuery(
+      type: ResourceType,
       actor: Actor,
       filters: { deleted_by?: number; deleted_after?: string; purge_before?: string } = {},
     ) {
-      let q = any(db)
-        .selectFrom(ARCHIVABLE[type].table)
-        .selectAll()
-        .where('deleted_at', 'is not', null)
-        .where(visible(type, actor))
+      const { table } = RESOURCES[type]
+      let q = any(db).selectFrom(table).selectAll().where(archived(table)).where(ownedBy(type, actor))
       if (filters.deleted_by !== undefined) q = q.where('deleted_by', '=', filters.deleted_by)
       if (filters.deleted_after !== undefined) q = q.where('deleted_at', '>', new Date(filters.deleted_after))
       if (filters.purge_before !== undefined) q = q.where('purge_at', '<', new Date(filters.purge_before))
@@ -278,94 +256,130 @@ export function createArchive(deps: {
      * is locked before the child, the order every archive, restore and purge locks rows in, so a
      * purge or delete of the parent running at the same time waits instead of deadlocking.
      */
-    async restore(tx: Db, type: ArchiveType, actor: Actor, id: number) {
-      const { table, parent, owner, label } = ARCHIVABLE[type]
-      let parentRow: { id: number; deleted_at: Date | null } | undefined
-      if (parent !== null) {
-        const child = await any(tx)
-          .selectFrom(table)
-          .select(sql<number>`${sql.ref(owner)}`.as('owner'))
-          .where('id', '=', id)
-          .executeTakeFirst()
-        if (child) {
-          parentRow = (await any(tx)
-            .selectFrom(ARCHIVABLE[parent].table)
-            .select(['id', 'deleted_at'])
-            .where('id', '=', child.owner)
-            .forShare()
-            .executeTakeFirst()) as typeof parentRow
+    async restore(type: ResourceType, actor: Actor, id: number) {
+      const { table, parent, owner, label } = RESOURCES[type]
+      const restored = await operation(contextOf(actor), async (tx, events, changes) => {
+        let parentRow: { id: number; deleted_at: Date | null } | undefined
+        if (parent !== null) {
+          const child = await any(tx)
+            .selectFrom(table)
+            .select(sql<number>`${sql.ref(owner)}`.as('owner'))
+            .where('id', '=', id)
+            .executeTakeFirst()
+          if (child) {
+            parentRow = (await any(tx)
+              .selectFrom(RESOURCES[parent].table)
+              .select(['id', 'deleted_at'])
+              .where('id', '=', child.owner)
+              .forShare()
+              .executeTakeFirst()) as typeof parentRow
+          }
         }
-      }
-      const row = (await any(tx)
-        .selectFrom(table)
-        .selectAll()
-        .where('id', '=', id)
-        .where('deleted_at', 'is not', null)
-        .where(visible(type, actor))
-        .forUpdate()
-        .executeTakeFirst()) as ArchivedRow | undefined
-      if (!row) return undefined
-      if (parent !== null && parentRow?.deleted_at) {
-        const parentId = Number(parentRow.id)
-        const mine = actor.role === 'admin' || parentId === actor.id
-        fail.conflict(
-          'conflict',
-          `${label} ${id} belongs to ${ARCHIVABLE[parent].label.toLowerCase()} ${parentId}, who is archived: ` +
-            'restore them first, which restores what their delete archived.',
-          mine ? { links: { owner_archive: deps.urls.archive(parent, parentId) } } : {},
-        )
-      }
-      const changes: Change[] = []
-      const restored = (t: ArchiveType, before: ArchivedRow, after: { id: number }): Change => ({
-        type: t,
-        id: after.id,
-        owner: ownerOf(t, before),
-        action: 'restored',
-        before,
-        after,
-        deletionId: before.deletion_id,
-      })
-      for (const child of children(type)) {
-        const batch = any(tx).selectFrom(ARCHIVABLE[child].table).where('deletion_id', '=', row.deletion_id)
-        const before = (await batch.selectAll().orderBy('id').forUpdate().execute()) as ArchivedRow[]
-        if (before.length === 0) continue
-        const after = await any(tx)
-          .updateTable(ARCHIVABLE[child].table)
-          .set(LIVE)
-          .where('deletion_id', '=', row.deletion_id)
+        const row = (await any(tx)
+          .selectFrom(table)
+          .selectAll()
+          .where('id', '=', id)
+          .where(archived(table))
+          .where(ownedBy(type, actor))
+          .forUpdate()
+          .executeTakeFirst()) as ArchivedRow | undefined
+        if (!row) return undefined
+        if (parent !== null && parentRow?.deleted_at) {
+          const parentId = Number(parentRow.id)
+          const mine = actor.role === 'admin' || parentId === actor.id
+          fail.conflict(
+            'conflict',
+            `${label} ${id} belongs to ${RESOURCES[parent].label.toLowerCase()} ${parentId}, who is archived: ` +
+              'restore them first, which restores what their delete archived.',
+            mine ? { links: { owner_archive: deps.urls.archived(parent, parentId) } } : {},
+          )
+        }
+        const item = (await any(tx)
+          .updateTable(table)
+          .set({ ...LIVE, version: sql`version + 1` })
+          .where('id', '=', id)
           .returningAll()
-          .execute()
-        const byId = new Map(after.map((r) => [Number(r.id), r]))
-        changes.push(...before.map((b) => restored(child, b, byId.get(b.id) as { id: number })))
-      }
-      const item = (await any(tx)
-        .updateTable(table)
-        .set({ ...LIVE, version: sql`version + 1` })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow()) as { id: number; version: number; [column: string]: unknown }
-      await recordChanges(tx, contextOf(actor), [restored(type, row, item), ...changes])
-      return item
+          .executeTakeFirstOrThrow()) as { id: number; version: number; [column: string]: unknown }
+        events.push({ action: 'restored', type, ids: [id] })
+        changes.push(archiveChange(type, 'restored', row, item, row.deletion_id))
+        for (const child of childrenOf(type)) {
+          const batch = any(tx).selectFrom(RESOURCES[child].table).where('deletion_id', '=', row.deletion_id)
+          const before = (await batch.selectAll().orderBy('id').forUpdate().execute()) as ArchivedRow[]
+          if (before.length === 0) continue
+          const after = await any(tx)
+            .updateTable(RESOURCES[child].table)
+            .set(LIVE)
+            .where('deletion_id', '=', row.deletion_id)
+            .returningAll()
+            .execute()
+          const byId = new Map(after.map((r) => [Number(r.id), r as { id: number }]))
+          events.push({ action: 'restored', type: child, ids: before.map((b) => Number(b.id)) })
+          for (const b of before)
+            changes.push(archiveChange(child, 'restored', b, byId.get(Number(b.id)) ?? b, row.deletion_id))
+        }
+        return item
+      })
+      if (restored) return restored
+      await explainMiss(db, type, actor, id, { wanted: 'archived', whenLive: 'there is nothing to restore.' })
+      return fail.notFound(`Archived ${label.toLowerCase()}`, id)
     },
 
     /**
-     * Purges an archived item now, with everything its owner holds of the child types (see
-     * `purgeItems`): rows go, tombstones keep only type, id and time, and the erasure hooks run in
-     * the same transaction.
+     * Purges an archived item now, with everything its owner holds of the child types: rows go,
+     * tombstones keep only type, id and time, and the hooks (the change log's erasure first) run in the
+     * same transaction.
      */
-    async purge(tx: Db, type: ArchiveType, actor: Actor, id: number): Promise<boolean> {
-      const claimed = await any(tx)
-        .selectFrom(ARCHIVABLE[type].table)
-        .select('id')
-        .where('id', '=', id)
-        .where('deleted_at', 'is not', null)
-        .where(visible(type, actor))
-        .forUpdate()
-        .executeTakeFirst()
-      if (!claimed) return false
-      const { changes } = await purgeItems(tx, type, [id], deps.erasureHooks)
-      await recordChanges(tx, contextOf(actor), changes)
-      return true
+    async purge(type: ResourceType, actor: Actor, id: number): Promise<void> {
+      const { table } = RESOURCES[type]
+      const purged = await operation(contextOf(actor), async (tx, events, changes) => {
+        const claimed = await any(tx)
+          .selectFrom(table)
+          .select('id')
+          .where('id', '=', id)
+          .where(archived(table))
+          .where(ownedBy(type, actor))
+          .forUpdate()
+          .executeTakeFirst()
+        if (!claimed) return undefined
+        await purgeItems(tx, type, [{ id }], events, changes)
+        return true
+      })
+      if (purged) return
+      await explainMiss(db, type, actor, id, { wanted: 'archived', whenLive: 'archive it first.' })
+      fail.notFound(`Archived ${RESOURCES[type].label.toLowerCase()}`, id)
+    },
+
+    /**
+     * Purges every archived item whose `purge_at` has passed, in batches of `batchSize`, one short
+     * transaction each, so the API never waits behind a long purge. Rows are claimed with
+     * `FOR UPDATE SKIP LOCKED`: several instances (or `custodian purge` next to a running service) can
+     * run it at once; each row is purged by exactly one of them, and none waits for the others
+     * (except for the children of a claimed parent, which are locked and purged with it).
+     */
+    async purgeExpired(options: { batchSize: number; now?: Date }): Promise<PurgeResult> {
+      const now = options.now ?? new Date()
+      const purged = Object.fromEntries(RESOURCE_TYPES.map((t) => [t, 0])) as Record<ResourceType, number>
+      let batches = 0
+      for (const type of RESOURCE_TYPES) {
+        for (;;) {
+          const events = await operation(SYSTEM, async (tx, events, changes) => {
+            const { rows } = await sql<{ id: number }>`
+              SELECT id FROM ${sql.table(RESOURCES[type].table)}
+              WHERE deleted_at IS NOT NULL AND purge_at <= ${now}
+              ORDER BY purge_at, id
+              LIMIT ${options.batchSize}
+              FOR UPDATE SKIP LOCKED`.execute(tx)
+            if (rows.length === 0) return undefined
+            await purgeItems(tx, type, rows, events, changes)
+            return events
+          })
+          if (!events?.some((e) => e.type === type)) break
+          // A purged user's documents count as purged documents, whatever their own purge_at said.
+          for (const event of events) purged[event.type] += event.ids.length
+          batches++
+        }
+      }
+      return { purged, batches }
     },
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Email, problems, Timestamp } from '../../http/schemas.js'
-import type { RouteRateLimit } from '../../plugins/rate-limit.js'
+import { credentialsLimit } from '../../plugins/rate-limit.js'
 import type { TokensService } from './tokens.service.js'
 
 const tags = ['auth']
@@ -19,14 +19,11 @@ const TokenSchema = Type.Object({
   expires_at: Timestamp,
 })
 
-export const tokensRoutes: FastifyPluginAsyncTypebox<{
-  tokens: TokensService
-  credentialsLimit: RouteRateLimit
-}> = async (app, { tokens, credentialsLimit }) => {
+export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> = async (app, { tokens }) => {
   app.post(
     '/tokens',
     {
-      config: { rateLimit: credentialsLimit },
+      config: { auth: 'public', rateLimit: credentialsLimit(app) },
       schema: {
         tags,
         summary: 'Exchange email and password for a bearer token',
@@ -45,7 +42,6 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{
   app.delete(
     '/tokens/current',
     {
-      config: { auth: 'required' },
       schema: {
         tags,
         summary: 'Revoke the token this request is made with',
@@ -53,7 +49,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      await tokens.revoke(req.actor!)
+      await tokens.revoke(req.actor)
       return reply.status(204).send(null)
     },
   )

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { Db } from '../../db/database.js'
 import { AppError } from '../../http/problem.js'
-import type { UsersRepository } from '../../modules/users/users.repository.js'
 import type { Actor, Principal } from './actor.js'
 import type { Passwords } from './passwords.js'
 import type { TokensRepository } from './tokens.repository.js'
@@ -12,12 +11,17 @@ const PREFIX = 'cus_'
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
+/** What signing in needs to know of accounts: the live account of an email, with its password hash. */
+export interface Accounts {
+  findByEmail(db: Db, email: string): Promise<{ id: number; password_hash: string } | undefined>
+}
+
 export function createTokensService(deps: {
   db: Db
   /** Where the per-request token check runs (a pipelined connection on PostgreSQL). */
   lookups: Db
   repo: TokensRepository
-  users: Pick<UsersRepository, 'findByEmail'>
+  accounts: Accounts
   passwords: Pick<Passwords, 'verify' | 'verifyNothing'>
   ttlSeconds: number
   /** 0 disables the cache: every request then looks its token up in the database. */
@@ -43,19 +47,16 @@ export function createTokensService(deps: {
   return {
     /** Exchanges credentials for a new bearer token. Unknown email and wrong password look the same. */
     async issue(email: string, password: string) {
-      const user = await deps.users.findByEmail(db, email)
+      const user = await deps.accounts.findByEmail(db, email)
       const valid = user
         ? await deps.passwords.verify(user.password_hash, password)
         : await deps.passwords.verifyNothing(password)
       if (!user || !valid) {
         throw new AppError(
-          401,
           'invalid_credentials',
           'The email or password is wrong.',
           {},
-          {
-            'www-authenticate': 'Bearer realm="custodian"',
-          },
+          { 'www-authenticate': 'Bearer realm="custodian"' },
         )
       }
       // A user's expired tokens go as new ones come, so the table stays bounded.

@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { Db } from '../../db/database.js'
 import { fail } from '../../http/problem.js'
 import { Id, IdParams, problems, Timestamp, Url } from '../../http/schemas.js'
-import { ARCHIVABLE, type Archive, type ArchiveType } from '../archive/archive.js'
 import { isAdmin } from '../auth/actor.js'
+import { RESOURCE_TYPES } from '../resources/registry.js'
+import { CHANGE_ACTIONS } from './actions.js'
 import { presentChange } from './changes.js'
 
-const TYPES = Object.keys(ARCHIVABLE) as ArchiveType[]
 const State = Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
   description: 'The resource’s fields (secrets never included), or null',
 })
@@ -20,14 +19,7 @@ export const ChangeSchema = Type.Object({
   request_id: Type.Union([Type.String(), Type.Null()]),
   resource_type: Type.String(),
   resource_id: Id,
-  action: Type.Union([
-    Type.Literal('created'),
-    Type.Literal('updated'),
-    Type.Literal('status_changed'),
-    Type.Literal('deleted'),
-    Type.Literal('restored'),
-    Type.Literal('purged'),
-  ]),
+  action: Type.Enum(CHANGE_ACTIONS),
   before: State,
   after: State,
   deletion_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
@@ -61,7 +53,7 @@ const LogQuery = {
 
 const FeedQuery = Type.Object({
   ...LogQuery,
-  resource_type: Type.Optional(Type.Union(TYPES.map((t) => Type.Literal(t)))),
+  resource_type: Type.Optional(Type.Enum(RESOURCE_TYPES)),
   resource_id: Type.Optional(Id),
 })
 
@@ -70,11 +62,8 @@ const FeedQuery = Type.Object({
  * ascending by sequence, `after` resumes like a log offset) and `GET /{type}/{id}/events` (one live
  * resource, for its owner or an admin).
  */
-export const changesRoutes: FastifyPluginAsyncTypebox<{
-  db: Db
-  archive: Archive
-  publicUrl: string
-}> = async (app, { db, archive, publicUrl }) => {
+export const changesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, urls, items } = app
   const read = async (
     req: FastifyRequest,
     reply: FastifyReply,
@@ -94,10 +83,7 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{
     const last = rows.at(-1)
     let next: string | null = null
     if (rows.length === size && last) {
-      const [path = '/', search = ''] = req.url.split('?')
-      const params = new URLSearchParams(search)
-      params.set('after', String(last.seq))
-      next = `${publicUrl}${path}?${params.toString()}`
+      next = urls.withQuery(req.url, (params) => params.set('after', String(last.seq)))
       reply.header('link', `<${next}>; rel="next"`)
     }
     return { next, results: rows.map(presentChange) }
@@ -106,7 +92,6 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/events',
     {
-      config: { auth: 'required' },
       schema: {
         tags: ['events'],
         summary: 'The change feed (admins): every change in sequence order; resume with `after`',
@@ -118,16 +103,15 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{
       if (!isAdmin(req.actor)) fail.forbidden('Only admins may read the change feed.')
       const { resource_type: type, resource_id: id } = req.query
       if (id !== undefined && type === undefined)
-        fail.badRequest('validation_failed', 'resource_id needs resource_type.')
+        fail.validation([{ parameter: 'resource_id', detail: 'needs resource_type' }])
       return read(req, reply, req.query, { type, id })
     },
   )
 
-  for (const type of TYPES) {
+  for (const type of RESOURCE_TYPES) {
     app.get(
       `/${type}/:id/events`,
       {
-        config: { auth: 'required' },
         schema: {
           tags: ['events', type],
           summary: 'The audit trail of one item, oldest first',
@@ -138,7 +122,7 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{
       },
       async (req, reply) => {
         // The trail of an archived item is hidden with it (404 `archived`), like any child of it.
-        await archive.explainMissing(db, type, req.actor!, req.params.id)
+        await items.explainMiss(db, type, req.actor, req.params.id)
         return read(req, reply, req.query, { type, id: req.params.id })
       },
     )

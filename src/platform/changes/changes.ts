@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
-import type { ChangeAction, ChangeRow } from '../../db/schema.js'
+import type { ChangeRow } from '../../db/schema.js'
+import type { ChangeAction } from './actions.js'
 
 /** Who made a change: the actor (null for an anonymous sign-up or the system) and the request. */
 export interface ChangeContext {

@@ -60,7 +60,6 @@ export function createSignupGate(options: {
   const record = (outcome: GeoOutcome) => options.onLookup?.(outcome)
   const refuse = (where: string): never => {
     throw new AppError(
-      403,
       'geo_blocked',
       `Only users located in ${allowedNames} can be created (remote address in ${where})`,
     )
@@ -78,7 +77,6 @@ export function createSignupGate(options: {
           record('failed')
           const retryAfter = String(options.retryAfterSeconds ?? 30)
           const problem = new AppError(
-            503,
             'geo_unavailable',
             'The sign-up location check is unavailable; try again later.',
             {},

@@ -1,50 +1,64 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
-import { AppError } from '../http/problem.js'
-import { problems } from '../http/schemas.js'
-import type { Actor } from '../platform/auth/actor.js'
-import type { TokensService } from '../platform/auth/tokens.service.js'
-import { clientKey } from './client-key.js'
+import { AppError, unauthorized } from '../../http/problem.js'
+import { problems } from '../../http/schemas.js'
+import { API_PREFIX } from '../../http/urls.js'
+import { clientKey } from '../../plugins/client-key.js'
+import type { Actor, Principal } from './actor.js'
+
+/**
+ * Who may call a route. Under the API prefix a route needs a token unless it says otherwise:
+ * `optional` identifies a caller who sends a token and admits anonymous ones, `public` admits anyone
+ * without looking at tokens. Elsewhere (health, metrics, docs) routes are public.
+ */
+export type RouteAuth = 'required' | 'optional' | 'public'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated caller, or null (anonymous on routes where auth is optional). */
-    actor: Actor | null
+    /** The authenticated caller, or null: anonymous, or a route that does not authenticate. */
+    caller: Actor | null
+    /** The authenticated caller of a route that requires one (every API route unless marked). */
+    readonly actor: Actor
     /** Why the credentials sent were refused; answered once the rate limiter has counted the request. */
     authFailure: AppError | null
   }
   interface FastifyContextConfig {
-    /** `required`: 401 without a valid token. `optional`: anonymous allowed, a bad token is still 401. */
-    auth?: 'required' | 'optional'
+    auth?: RouteAuth
   }
 }
-
-const CHALLENGE = 'Bearer realm="custodian"'
 
 function bearerToken(header: string): string | null {
   return /^Bearer +(\S+)\s*$/i.exec(header)?.[1] ?? null
 }
 
 /**
- * Authentication as route configuration: `config: { auth: 'required' }`, in two steps around the rate
+ * Authentication as route configuration, on by default for the API, in two steps around the rate
  * limiter. `onRequest` identifies the caller and never throws, so the limiter (next in `onRequest`)
  * counts a request by its user, and a request with bad credentials by its IP: guessing tokens is
  * rate-limited like everything else. `preParsing` then refuses bad or missing credentials, still
  * before the body is read. The route's OpenAPI entry gets its `security` and 401 response here, so
  * the document can never disagree with the code.
  */
-export const authPlugin = fp(
+export const authenticationPlugin = fp(
   async (
     app: FastifyInstance,
     opts: {
-      tokens: Pick<TokensService, 'authenticate'>
+      tokens: { authenticate(token: string): Promise<Principal | null> }
       /** Unknown tokens an address may try per minute before its token checks stop reaching the database. */
       maxFailedLookups: number
     },
   ) => {
-    app.decorateRequest('actor', null)
+    app.decorateRequest('caller', null)
     app.decorateRequest('authFailure', null)
+    app.decorateRequest('actor', {
+      getter(this: FastifyRequest) {
+        // Only a route that does not require a token can get here without one: a bug, not a client error.
+        if (!this.caller)
+          throw new Error(`${this.routeOptions.url} does not authenticate: read request.caller`)
+        return this.caller
+      },
+    })
 
     // Unknown tokens tried per client address in the current minute. Every such check is a database
     // lookup on the connection all token checks share, so past the limit an address gets 429 at once:
@@ -56,14 +70,9 @@ export const authPlugin = fp(
       if (!header) return
       const token = bearerToken(header)
       if (token === null) {
-        request.authFailure = new AppError(
-          401,
-          'unauthorized',
+        request.authFailure = unauthorized(
           'The Authorization header must be "Bearer <token>".',
-          {},
-          {
-            'www-authenticate': `${CHALLENGE}, error="invalid_request"`,
-          },
+          'invalid_request',
         )
         return
       }
@@ -71,7 +80,6 @@ export const authPlugin = fp(
       const failed = failures.get(client) ?? 0
       if (failed >= opts.maxFailedLookups) {
         request.authFailure = new AppError(
-          429,
           'rate_limited',
           'Too many unknown tokens from this address: retry in a minute.',
           {},
@@ -80,44 +88,28 @@ export const authPlugin = fp(
         return
       }
       const principal = await opts.tokens.authenticate(token)
-      request.actor = principal && { ...principal, requestId: request.id }
-      if (!request.actor) {
+      request.caller = principal && { ...principal, requestId: request.id }
+      if (!request.caller) {
         failures.set(client, failed + 1)
-        request.authFailure = new AppError(
-          401,
-          'unauthorized',
+        request.authFailure = unauthorized(
           'The bearer token is invalid, expired or revoked.',
-          {},
-          {
-            'www-authenticate': `${CHALLENGE}, error="invalid_token"`,
-          },
+          'invalid_token',
         )
       }
     }
 
     const enforce =
-      (mode: 'required' | 'optional') =>
+      (mode: RouteAuth) =>
       (request: FastifyRequest, _reply: FastifyReply, _payload: unknown, done: (error?: Error) => void) => {
         if (request.authFailure) return done(request.authFailure)
-        if (!request.actor && mode === 'required') {
-          return done(
-            new AppError(
-              401,
-              'unauthorized',
-              'Authentication is required: send a bearer token.',
-              {},
-              {
-                'www-authenticate': CHALLENGE,
-              },
-            ),
-          )
-        }
+        if (!request.caller && mode === 'required')
+          return done(unauthorized('Authentication is required: send a bearer token.'))
         done()
       }
 
     app.addHook('onRoute', (route) => {
-      const mode = route.config?.auth
-      if (!mode) return
+      const mode = route.config?.auth ?? (route.url.startsWith(`${API_PREFIX}/`) ? 'required' : 'public')
+      if (mode === 'public') return
       route.onRequest = [identify, ...[route.onRequest ?? []].flat()]
       route.preParsing = [enforce(mode), ...[route.preParsing ?? []].flat()]
       route.schema = {
@@ -127,5 +119,5 @@ export const authPlugin = fp(
       }
     })
   },
-  { name: 'auth' },
+  { name: 'authentication' },
 )

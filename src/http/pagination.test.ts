@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../http/problem.js'
 import { decodeCursor, encodeCursor, pageRequest } from './pagination.js'
+import { AppError } from './problem.js'
+
+const byId = { ordering: 'id', expression: null }
 
 describe('cursors', () => {
   it('round-trip and stay opaque (URL-safe)', () => {
@@ -38,12 +40,12 @@ describe('cursors', () => {
 
 describe('pageRequest', () => {
   it('defaults to page 1 of 10 and clamps the size to 100', () => {
-    expect(pageRequest({}, 'id')).toEqual({ mode: 'page', page: 1, size: 10 })
-    expect(pageRequest({ page: 3, page_size: 500 }, 'id')).toEqual({ mode: 'page', page: 3, size: 100 })
+    expect(pageRequest({}, byId)).toEqual({ mode: 'page', page: 1, size: 10 })
+    expect(pageRequest({ page: 3, page_size: 500 }, byId)).toEqual({ mode: 'page', page: 3, size: 100 })
   })
 
   it('starts cursor pagination with an empty cursor, and refuses page with cursor', () => {
-    expect(pageRequest({ cursor: '' }, 'id')).toEqual({ mode: 'cursor', size: 10, after: null })
-    expect(() => pageRequest({ cursor: '', page: 2 }, 'id')).toThrow(AppError)
+    expect(pageRequest({ cursor: '' }, byId)).toEqual({ mode: 'cursor', size: 10, after: null })
+    expect(() => pageRequest({ cursor: '', page: 2 }, byId)).toThrow(AppError)
   })
 })

@@ -1,8 +1,8 @@
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { sendProblem, toAppError } from '../http/errors.js'
-import { ProblemSchema } from '../http/schemas.js'
-import { authPlugin } from './auth.js'
+import { sendProblem, toAppError } from '../../http/errors.js'
+import { ProblemSchema } from '../../http/schemas.js'
+import { authenticationPlugin } from './authentication.js'
 
 /** The auth plugin alone, in front of one route, with a token service that counts its lookups. */
 async function appWithLookups() {
@@ -10,7 +10,7 @@ async function appWithLookups() {
   const app = Fastify()
   app.addSchema(ProblemSchema) // the plugin documents its 401 as a Problem
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, toAppError(error)))
-  await app.register(authPlugin, {
+  await app.register(authenticationPlugin, {
     maxFailedLookups: 3,
     tokens: {
       authenticate: async (token) => {
@@ -19,12 +19,12 @@ async function appWithLookups() {
       },
     },
   })
-  app.get('/me', { config: { auth: 'required' } }, async (request) => ({ id: request.actor?.id }))
+  app.get('/me', { config: { auth: 'required' } }, async (request) => ({ id: request.actor.id }))
   await app.ready()
   return { app, lookups }
 }
 
-describe('auth plugin', () => {
+describe('authentication plugin', () => {
   it('stops looking tokens up for an address that keeps sending unknown ones', async () => {
     const { app, lookups } = await appWithLookups()
     const guess = (i: number, remoteAddress = '198.51.100.7') =>

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { DatabaseHandle } from '../../db/database.js'
+import { API_PREFIX } from '../../http/urls.js'
+import { changesRoutes } from './changes.routes.js'
+import { createAmqpPublisher } from './publisher.js'
+import { type Relay, relayLag, startRelay } from './relay.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The outbox relay's state for readiness, or null when this app relays nothing. */
+    readonly relay: { connected(): boolean; lag(): Promise<{ events: number; seconds: number }> } | null
+  }
+}
+
+/**
+ * The change log's reading routes (the feed and every resource's audit trail) and, with the background
+ * jobs and AMQP_URL, the outbox relay to RabbitMQ: started once the app is ready (after migrations),
+ * stopped before the pools close, its lag in the metrics and in `/ready`.
+ */
+export const changesPlugin = fp(
+  async (app: FastifyInstance, options: { jobs: boolean; session: DatabaseHandle['session'] }) => {
+    await app.register(changesRoutes, { prefix: API_PREFIX })
+    const { config, db, metrics } = app
+    const relayConfig = config.relay
+    if (!options.jobs || !relayConfig) {
+      app.decorate('relay', null)
+      return
+    }
+    const publisher = createAmqpPublisher({
+      url: relayConfig.url,
+      exchange: relayConfig.exchange,
+      source: app.urls.api,
+      onError: (err) => app.log.warn({ err }, 'RabbitMQ connection error'),
+    })
+    const lag = () => relayLag(db)
+    app.decorate('relay', { connected: () => publisher.connected, lag })
+    metrics.outboxLag(lag)
+
+    let relay: Relay | null = null
+    let failures = 0
+    app.addHook('onReady', async () => {
+      relay = await startRelay({
+        session: await options.session(),
+        publisher,
+        batchSize: relayConfig.batchSize,
+        events: {
+          published: (count) => {
+            metrics.published.inc(count)
+            if (failures) app.log.info({ failures }, 'relay publishing again')
+            failures = 0
+          },
+          failed: (err) => {
+            metrics.publishFailures.inc()
+            // The first failure of a streak is a warning; the retries that follow are debug noise.
+            if (failures++ === 0) app.log.warn({ err }, 'relay could not publish; retrying with backoff')
+          },
+          role: (leader) =>
+            app.log.info({ leader }, leader ? 'this instance relays the outbox' : 'relay stood down'),
+        },
+      })
+    })
+    app.addHook('onClose', async () => {
+      await relay?.stop()
+      await publisher.close()
+    })
+  },
+  { name: 'changes', dependencies: ['resources', 'metrics'] },
+)

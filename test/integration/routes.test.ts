@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../helpers/app.js'
+
+let t: TestApp
+beforeAll(async () => {
+  t = await createTestApp()
+})
+afterAll(() => t.close())
+
+/** A concrete path for a route's pattern: every parameter filled with a value it accepts. */
+const pathOf = (url: string) => url.replace(/:ref|:id/g, '1').replace(/:alias/g, 'some-alias')
+
+describe('route inventory', () => {
+  it('every API route needs a token unless marked public; only sign-up and sign-in are', async () => {
+    const api = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/'))
+    expect(api.length).toBeGreaterThan(20)
+    const open = api.filter((r) => r.config?.auth === 'public' || r.config?.auth === 'optional')
+    expect(open.map((r) => `${r.method} ${r.url}`).sort()).toEqual([
+      'POST /api/v1/tokens',
+      'POST /api/v1/users',
+    ])
+
+    const refused: string[] = []
+    for (const route of api.filter((r) => !open.includes(r))) {
+      const res = await t.app.inject({
+        method: route.method as 'GET',
+        url: pathOf(route.url),
+        ...(['POST', 'PUT', 'PATCH'].includes(route.method) && { payload: {} }),
+      })
+      const problem = route.method === 'HEAD' ? { code: 'unauthorized' } : res.json()
+      if (res.statusCode !== 401 || problem.code !== 'unauthorized' || !res.headers['www-authenticate'])
+        refused.push(`${route.method} ${route.url} answered ${res.statusCode}`)
+    }
+    expect(refused).toEqual([])
+  })
+
+  it('outside the API, only operations and documentation are served, without a token', async () => {
+    const outside = t.app.routeTable.filter((r) => !r.url.startsWith('/api/v1/') && r.method === 'GET')
+    const paths = outside.map((r) => r.url).filter((url) => !url.startsWith('/docs'))
+    expect(paths.sort()).toEqual(['/health', '/metrics', '/ready'])
+    for (const path of paths) expect((await t.app.inject({ url: path })).statusCode).toBe(200)
+  })
+})
