@@ -7,6 +7,7 @@ import { type Config, documentBodyLimit } from './config.js'
 import type { Db, Session } from './db/database.js'
 import { installErrorHandling, MAX_PARAM_LENGTH, sendProblem, toAppError } from './http/errors.js'
 import { ProblemSchema, TEXT_FORMAT } from './http/schemas.js'
+import { addTimestamps } from './http/timestamps.js'
 import { aliasesRepository } from './modules/documents/aliases.repository.js'
 import { documentsRepository } from './modules/documents/documents.repository.js'
 import { documentsRoutes } from './modules/documents/documents.routes.js'
@@ -65,6 +66,7 @@ function validators() {
     addFormats.default(ajv)
     // PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database.
     ajv.addFormat(TEXT_FORMAT, (value: string) => !value.includes('\u0000'))
+    addTimestamps(ajv)
     return ajv
   }
   const body = make(false)

@@ -18,14 +18,22 @@ const DETAILS: Record<string, string> = {
 
 type AjvError = NonNullable<FastifyError['validation']>[number]
 
+/** The detail of one Ajv error, naming what would have been valid where Ajv's message does not. */
+function detailOf(e: AjvError): string {
+  const params = e.params as { additionalProperty?: string; format?: string }
+  if (params.additionalProperty !== undefined) return 'is not a known field'
+  if (e.keyword === 'format' && params.format === 'date-time')
+    return 'must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z or 2026-01-31T13:00:00.5+01:00 (in a URL, send "+" as %2B)'
+  return e.message ?? 'is invalid'
+}
+
 /** Maps Ajv's errors to field problems: a JSON Pointer into the body, or the parameter's name. */
 export function fieldProblems(errors: AjvError[], context: string | undefined): FieldProblem[] {
   return errors.map((e) => {
     const params = e.params as { missingProperty?: string; additionalProperty?: string }
     const member = params.missingProperty ?? params.additionalProperty
     const path = member === undefined ? e.instancePath : `${e.instancePath}/${member}`
-    const detail =
-      params.additionalProperty !== undefined ? 'is not a known field' : (e.message ?? 'is invalid')
+    const detail = detailOf(e)
     if (context === 'body') return { pointer: path || '/', detail }
     const name = path.split('/')[1] ?? ''
     return context === 'headers' ? { header: name, detail } : { parameter: name, detail }
