@@ -18,18 +18,47 @@ const DETAILS: Record<string, string> = {
 
 type AjvError = NonNullable<FastifyError['validation']>[number]
 
+const listed = (values: unknown[]) =>
+  `must be one of: ${values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`
+
 /** The detail of one Ajv error, naming what would have been valid where Ajv's message does not. */
 function detailOf(e: AjvError): string {
-  const params = e.params as { additionalProperty?: string; format?: string }
+  const params = e.params as { additionalProperty?: string; allowedValues?: unknown[]; format?: string }
   if (params.additionalProperty !== undefined) return 'is not a known field'
+  if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) return listed(params.allowedValues)
   if (e.keyword === 'format' && params.format === 'date-time')
     return 'must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z or 2026-01-31T13:00:00.5+01:00 (in a URL, send "+" as %2B)'
   return e.message ?? 'is invalid'
 }
 
+/**
+ * A union of constants (TypeBox compiles a union of literals to `anyOf` of `const`) fails with one
+ * error per branch and one for the `anyOf`: report it as one error listing the allowed values.
+ */
+function collapseConstUnions(errors: AjvError[]): AjvError[] {
+  let result = errors
+  for (const union of errors.filter((e) => e.keyword === 'anyOf')) {
+    const branches = result.filter(
+      (e) =>
+        e !== union &&
+        e.instancePath === union.instancePath &&
+        e.schemaPath.startsWith(`${union.schemaPath}/`),
+    )
+    // A branch `{type: 'string', const: 'x'}` may fail on its type as well as on its constant.
+    const constants = branches.filter((e) => e.keyword === 'const')
+    if (constants.length === 0 || !branches.every((e) => e.keyword === 'const' || e.keyword === 'type'))
+      continue
+    const allowedValues = constants.map((e) => (e.params as { allowedValue: unknown }).allowedValue)
+    result = result
+      .filter((e) => !branches.includes(e))
+      .map((e) => (e === union ? { ...union, keyword: 'enum', params: { allowedValues } } : e))
+  }
+  return result
+}
+
 /** Maps Ajv's errors to field problems: a JSON Pointer into the body, or the parameter's name. */
 export function fieldProblems(errors: AjvError[], context: string | undefined): FieldProblem[] {
-  return errors.map((e) => {
+  return collapseConstUnions(errors).map((e) => {
     const params = e.params as { missingProperty?: string; additionalProperty?: string }
     const member = params.missingProperty ?? params.additionalProperty
     const path = member === undefined ? e.instancePath : `${e.instancePath}/${member}`

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp, type TestUser } from '../helpers/app.js'
+
+/** Error details that tell the client how to fix the request (issue 13, item 11). */
+let t: TestApp
+let me: TestUser
+let admin: TestUser
+beforeAll(async () => {
+  t = await createTestApp()
+  me = await t.make.user()
+  admin = await t.make.admin()
+})
+afterAll(() => t.close())
+
+describe('validation errors list the allowed values', () => {
+  it('of an ordering', async () => {
+    const res = await t.app.inject({ url: '/api/v1/users?ordering=bogus', headers: me.auth })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [
+        {
+          parameter: 'ordering',
+          detail: 'must be one of: id, -id, last_name, -last_name, email, -email, created_at, -created_at',
+        },
+      ],
+    })
+  })
+
+  it("of a document's content type", async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/documents',
+      headers: me.auth,
+      payload: { title: 'T', content: 'c', content_type: 'text/html' },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({
+      errors: [
+        { pointer: '/content_type', detail: 'must be one of: text/plain, text/markdown, application/json' },
+      ],
+    })
+  })
+
+  it('of a union of constants, as one error', async () => {
+    const res = await t.app.inject({ url: '/api/v1/events?resource_type=bogus', headers: admin.auth })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors).toEqual([
+      { parameter: 'resource_type', detail: expect.stringMatching(/^must be one of: users, documents/) },
+    ])
+  })
+})
