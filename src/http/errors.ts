@@ -140,7 +140,9 @@ export function installErrorHandling(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'
     const allowed = METHODS.filter((m) => routes.find(m, path) !== null)
-    if (allowed.length === 0) {
+    // A route of this method matched and its handler found nothing (a missing file under the
+    // `/docs/static/*` wildcard, say): that is a 404, not a wrong method.
+    if (allowed.length === 0 || allowed.includes(request.method as (typeof METHODS)[number])) {
       return sendProblem(request, reply, new AppError(404, 'not_found', `No resource at ${path}.`))
     }
     const allow = [...allowed, 'OPTIONS'].join(', ')
