@@ -5,6 +5,7 @@ import Fastify, { type FastifyPluginAsync, LogController } from 'fastify'
 import { Redis } from 'ioredis'
 import { type Config, documentBodyLimit } from './config.js'
 import type { Db, Session } from './db/database.js'
+import { clientErrorHandler } from './http/client-errors.js'
 import { installErrorHandling, MAX_PARAM_LENGTH, sendProblem, toAppError } from './http/errors.js'
 import { ProblemSchema, TEXT_FORMAT } from './http/schemas.js'
 import { addTimestamps } from './http/timestamps.js'
@@ -101,6 +102,8 @@ export async function buildApp({ config, db, lookups = db, logStream, jobs = fal
       reply.header('x-request-id', request.id)
       return sendProblem(request, reply, toAppError(error))
     },
+    // And so are the requests Node's HTTP parser refuses, before Fastify sees them.
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validators())
