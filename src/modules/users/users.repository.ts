@@ -88,6 +88,18 @@ export const usersRepository = {
       .executeTakeFirst()
   },
 
+  /**
+   * The account an email signs in to, live or archived: an archived user keeps email and password hash
+   * until purged, so sign-in can tell its owner that the account is archived (see tokens.service).
+   */
+  async findByEmailIncludingArchived(db: Db, email: string): Promise<UserRow | undefined> {
+    return db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql`lower(email)`, '=', email.toLowerCase())
+      .executeTakeFirst()
+  },
+
   /** Whoever holds an email, live or archived: archived users keep their email reserved. */
   async emailHolder(db: Db, email: string) {
     return db

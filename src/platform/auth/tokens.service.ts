@@ -17,7 +17,7 @@ export function createTokensService(deps: {
   /** Where the per-request token check runs (a pipelined connection on PostgreSQL). */
   lookups: Db
   repo: TokensRepository
-  users: Pick<UsersRepository, 'findByEmail'>
+  users: Pick<UsersRepository, 'findByEmailIncludingArchived'>
   passwords: Pick<Passwords, 'verify' | 'verifyNothing'>
   ttlSeconds: number
   /** 0 disables the cache: every request then looks its token up in the database. */
@@ -41,9 +41,12 @@ export function createTokensService(deps: {
   }
 
   return {
-    /** Exchanges credentials for a new bearer token. Unknown email and wrong password look the same. */
+    /**
+     * Exchanges credentials for a new bearer token. Unknown email and wrong password look the same,
+     * archived account included: one password verification each, one answer.
+     */
     async issue(email: string, password: string) {
-      const user = await deps.users.findByEmail(db, email)
+      const user = await deps.users.findByEmailIncludingArchived(db, email)
       const valid = user
         ? await deps.passwords.verify(user.password_hash, password)
         : await deps.passwords.verifyNothing(password)
@@ -58,6 +61,8 @@ export function createTokensService(deps: {
           },
         )
       }
+      // Only whoever knows the password learns that the account is archived, and how to get it back.
+      if (user.deleted_at) throw accountArchived(user)
       // A user's expired tokens go as new ones come, so the table stays bounded.
       await repo.deleteExpired(db, user.id)
       const token = PREFIX + randomBytes(32).toString('base64url')
@@ -100,6 +105,22 @@ export function createTokensService(deps: {
       evict((a) => a.id === userId)
     },
   }
+}
+
+/**
+ * 403, not 401: the credentials are right, so asking for them again cannot help. Users cannot restore
+ * their own account (they cannot sign in); an admin can, until `purge_at`.
+ */
+function accountArchived(user: { id: number; deleted_at: Date | null; purge_at: Date | null }): AppError {
+  const purgeAt = user.purge_at?.toISOString() ?? null
+  const until = purgeAt ? ` until ${purgeAt}, when it will be erased` : ''
+  return new AppError(
+    403,
+    'account_archived',
+    `This account was deleted and is archived${until}. It cannot sign in; an administrator can restore it ` +
+      `until then (POST /api/v1/users/${user.id}/deleted): ask one.`,
+    { user_id: user.id, deleted_at: user.deleted_at?.toISOString() ?? null, purge_at: purgeAt },
+  )
 }
 
 export type TokensService = ReturnType<typeof createTokensService>
