@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import FindMyWay from 'find-my-way'
+import { ifMatchHint } from './conditional.js'
 import { AppError, describeFieldProblems, type FieldProblem, renderProblem } from './problem.js'
 
 const FASTIFY_ERRORS: Record<string, { status: number; code: string }> = {
@@ -129,7 +130,13 @@ export function installErrorHandling(app: FastifyInstance) {
   })
 
   app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error)
+    let appError = toAppError(error)
+    // Only here are both known: that If-Match failed, and the header the client wrote.
+    const hint = appError.code === 'precondition_failed' ? ifMatchHint(request.headers['if-match']) : null
+    if (hint) {
+      const { status, code, message, extras, headers } = appError
+      appError = new AppError(status, code, `${message} ${hint}`, extras, headers)
+    }
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
     // A value the database refused is usually bad input, but could be a bug: keep a trace.
     else if (appError.code === 'invalid_value')

@@ -50,3 +50,31 @@ describe('validation errors list the allowed values', () => {
     ])
   })
 })
+
+describe('a 412 says what was wrong with If-Match', () => {
+  const patch = (url: string, ifMatch: string) =>
+    t.app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...me.auth, 'if-match': ifMatch },
+      payload: url.includes('/documents/') ? { title: 'Renamed' } : { address: 'Bern' },
+    })
+
+  it('an unquoted ETag: quote it', async () => {
+    const document = await t.make.document(me)
+    for (const url of [`/api/v1/users/${me.user.id}`, `/api/v1/documents/${document.id}`]) {
+      const res = await patch(url, 'v1')
+      expect(res.statusCode, url).toBe(412)
+      expect(res.json(), url).toMatchObject({
+        code: 'precondition_failed',
+        detail: expect.stringContaining('If-Match must list quoted ETags such as "v1".'),
+      })
+    }
+  })
+
+  it('a quoted ETag that is not current: no hint, only the mismatch', async () => {
+    const res = await patch(`/api/v1/users/${me.user.id}`, '"v999"')
+    expect(res.statusCode).toBe(412)
+    expect(res.json().detail).not.toMatch(/quoted|Weak/)
+  })
+})
