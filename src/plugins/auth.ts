@@ -73,7 +73,7 @@ export const authPlugin = fp(
         request.authFailure = new AppError(
           429,
           'rate_limited',
-          'Too many unknown tokens from this address: retry in a minute.',
+          `Too many unknown tokens from this address: the limit is ${opts.maxFailedLookups} a minute (RATE_LIMIT_CREDENTIALS_MAX). Retry in a minute.`,
           {},
           { 'retry-after': '60' },
         )

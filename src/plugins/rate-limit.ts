@@ -31,6 +31,7 @@ export interface RouteRateLimit {
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
+    const windowSeconds = Math.ceil(options.windowMs / 1000)
     await app.register(rateLimit, {
       global: true,
       hook: 'onRequest',
@@ -40,14 +41,16 @@ export const rateLimitPlugin = fp(
       skipOnError: true,
       ...(options.redis && { redis: options.redis, nameSpace: 'custodian:rate-limit:' }),
       keyGenerator: (request) => (request.actor ? `user:${request.actor.id}` : `ip:${clientKey(request.ip)}`),
-      errorResponseBuilder: (_request, context) =>
+      // The detail names the setting, so whoever runs the service knows what to raise.
+      errorResponseBuilder: (request, context) =>
         new AppError(
           429,
           'rate_limited',
-          `Too many requests: the limit is ${context.max}. Retry in ${context.after}.`,
+          `Too many requests: the limit is ${context.max} per ${windowSeconds} s for each client ` +
+            `(${request.routeOptions.config.rateLimit ? 'RATE_LIMIT_CREDENTIALS_MAX' : 'RATE_LIMIT_MAX'}, ` +
+            `RATE_LIMIT_WINDOW_SECONDS). Retry in ${context.after}.`,
         ),
     })
-    const windowSeconds = Math.ceil(options.windowMs / 1000)
     app.addHook('onSend', (_request, reply, payload, done) => {
       const limit = reply.getHeader('ratelimit-limit')
       if (limit !== undefined) reply.header('ratelimit-policy', `${limit};w=${windowSeconds}`)
