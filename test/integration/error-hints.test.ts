@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestUser } from '../helpers/app.js'
 
-/** Error details that tell the client how to fix the request (issue 13, item 11). */
+/** Error details that tell the client how to fix the request, and defaults (issue 13, item 11). */
 let t: TestApp
 let me: TestUser
 let admin: TestUser
@@ -76,5 +76,37 @@ describe('a 412 says what was wrong with If-Match', () => {
     const res = await patch(`/api/v1/users/${me.user.id}`, '"v999"')
     expect(res.statusCode).toBe(412)
     expect(res.json().detail).not.toMatch(/quoted|Weak/)
+  })
+})
+
+describe("a document's content type", () => {
+  it('is text/plain when POST leaves it out', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/documents',
+      headers: me.auth,
+      payload: { title: 'No type', content: '{"looks": "like JSON"}' },
+    })
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toMatchObject({ content_type: 'text/plain', content: '{"looks": "like JSON"}' })
+    const read = await t.app.inject({
+      url: res.headers.location!.replace(/^https?:\/\/[^/]+/, ''),
+      headers: me.auth,
+    })
+    expect(read.json().content_type).toBe('text/plain')
+  })
+
+  it('is required on PUT, which replaces everything: a forgotten one must not turn Markdown into text', async () => {
+    const document = await t.make.document(me, { content_type: 'text/markdown' })
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/documents/${document.id}`,
+      headers: me.auth,
+      payload: { title: 'T', content: '# c' },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors).toEqual([
+      { pointer: '/content_type', detail: "must have required property 'content_type'" },
+    ])
   })
 })
