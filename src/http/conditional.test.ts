@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { etag, notModified, precondition } from './conditional.js'
+import { etag, ifMatchHint, notModified, precondition } from './conditional.js'
 import { AppError } from './problem.js'
 
 describe('If-Match', () => {
@@ -18,6 +18,16 @@ describe('If-Match', () => {
   it('considers only the first distinct tags of a long list', () => {
     const list = Array.from({ length: 100 }, (_, i) => etag(i % 50)).join(', ')
     expect(precondition(list, false)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+  })
+
+  it('hints at the quotes a client forgot, or at a weak tag', () => {
+    expect(ifMatchHint('v5')).toBe('If-Match must list quoted ETags such as "v5".')
+    expect(ifMatchHint('"v4", v5')).toBe('If-Match must list quoted ETags such as "v5".')
+    expect(ifMatchHint('W/v5')).toBe('If-Match must list quoted ETags such as "v5".')
+    expect(ifMatchHint('<v5>')).toBe('If-Match must list quoted ETags such as "v5".')
+    expect(ifMatchHint('W/"v5"')).toBe('Weak ETags (W/"…") never match If-Match.')
+    for (const wellFormed of ['"v5"', '"v4", "v5"', '*', '"something-else"', undefined])
+      expect(ifMatchHint(wellFormed)).toBeNull()
   })
 
   it('If-None-Match compares weakly', () => {

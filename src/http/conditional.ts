@@ -33,6 +33,22 @@ export function precondition(ifMatch: string | undefined, required: boolean): Pr
   return [...versions]
 }
 
+/**
+ * Why an `If-Match` could not match whatever the item's version, for the detail of its 412: the
+ * client forgot the quotes of an ETag (`If-Match: v5`), or sent a weak one. Null when it is well-formed.
+ */
+export function ifMatchHint(ifMatch: string | undefined): string | null {
+  const tags = (ifMatch ?? '').split(',').map((tag) => tag.trim())
+  const unquoted = tags.find((tag) => tag !== '' && tag !== '*' && !/^(W\/)?".*"$/.test(tag))
+  if (unquoted !== undefined) {
+    const bare = unquoted.replace(/^W\//, '')
+    const example = /^[A-Za-z0-9._-]{1,32}$/.test(bare) ? `"${bare}"` : etag(5)
+    return `If-Match must list quoted ETags such as ${example}.`
+  }
+  if (tags.some((tag) => tag.startsWith('W/'))) return 'Weak ETags (W/"…") never match If-Match.'
+  return null
+}
+
 /** True when `If-None-Match` already names the current representation (answer 304). */
 export function notModified(ifNoneMatch: string | undefined, version: number): boolean {
   if (!ifNoneMatch) return false

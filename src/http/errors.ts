@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import FindMyWay from 'find-my-way'
+import { ifMatchHint } from './conditional.js'
 import {
   AppError,
   describeFieldProblems,
-  ERROR_CODES,
   type ErrorCode,
   type FieldProblem,
+  problemOfStatus,
   renderProblem,
 } from './problem.js'
 
@@ -22,21 +23,53 @@ const DETAILS: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: 'Send the request body as application/json.',
 }
 
-/** The code of a status, for client errors Fastify raises with a status only. */
-const CODE_OF_STATUS = new Map<number, ErrorCode>()
-for (const [code, { status }] of Object.entries(ERROR_CODES).reverse())
-  CODE_OF_STATUS.set(status, code as ErrorCode)
-
 type AjvError = NonNullable<FastifyError['validation']>[number]
+
+const listed = (values: unknown[]) =>
+  `must be one of: ${values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`
+
+/** The detail of one Ajv error, naming what would have been valid where Ajv's message does not. */
+function detailOf(e: AjvError): string {
+  const params = e.params as { additionalProperty?: string; allowedValues?: unknown[]; format?: string }
+  if (params.additionalProperty !== undefined) return 'is not a known field'
+  if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) return listed(params.allowedValues)
+  if (e.keyword === 'format' && params.format === 'date-time')
+    return 'must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z or 2026-01-31T13:00:00.5+01:00 (in a URL, send "+" as %2B)'
+  return e.message ?? 'is invalid'
+}
+
+/**
+ * A union of constants (TypeBox compiles a union of literals to `anyOf` of `const`) fails with one
+ * error per branch and one for the `anyOf`: report it as one error listing the allowed values.
+ */
+function collapseConstUnions(errors: AjvError[]): AjvError[] {
+  let result = errors
+  for (const union of errors.filter((e) => e.keyword === 'anyOf')) {
+    const branches = result.filter(
+      (e) =>
+        e !== union &&
+        e.instancePath === union.instancePath &&
+        e.schemaPath.startsWith(`${union.schemaPath}/`),
+    )
+    // A branch `{type: 'string', const: 'x'}` may fail on its type as well as on its constant.
+    const constants = branches.filter((e) => e.keyword === 'const')
+    if (constants.length === 0 || !branches.every((e) => e.keyword === 'const' || e.keyword === 'type'))
+      continue
+    const allowedValues = constants.map((e) => (e.params as { allowedValue: unknown }).allowedValue)
+    result = result
+      .filter((e) => !branches.includes(e))
+      .map((e) => (e === union ? { ...union, keyword: 'enum', params: { allowedValues } } : e))
+  }
+  return result
+}
 
 /** Maps Ajv's errors to field problems: a JSON Pointer into the body, or the parameter's name. */
 export function fieldProblems(errors: AjvError[], context: string | undefined): FieldProblem[] {
-  return errors.map((e) => {
+  return collapseConstUnions(errors).map((e) => {
     const params = e.params as { missingProperty?: string; additionalProperty?: string }
     const member = params.missingProperty ?? params.additionalProperty
     const path = member === undefined ? e.instancePath : `${e.instancePath}/${member}`
-    const detail =
-      params.additionalProperty !== undefined ? 'is not a known field' : (e.message ?? 'is invalid')
+    const detail = detailOf(e)
     if (context === 'body') return { pointer: path || '/', detail }
     const name = path.split('/')[1] ?? ''
     return context === 'headers' ? { header: name, detail } : { parameter: name, detail }
@@ -58,10 +91,7 @@ export function toAppError(error: unknown): AppError {
   const known = e.code ? FASTIFY_ERRORS[e.code] : undefined
   if (known) return new AppError(known, DETAILS[known] ?? e.message ?? '')
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = CODE_OF_STATUS.get(e.statusCode)
-    return code
-      ? new AppError(code, e.message ?? 'Bad request')
-      : new AppError('bad_request', e.message ?? 'Bad request', {}, {}, e.statusCode)
+    return problemOfStatus(e.statusCode, e.message ?? 'Bad request')
   }
   return new AppError('internal_error', 'An unexpected error occurred. Quote the request id to report it.')
 }
@@ -100,7 +130,13 @@ export function installErrorHandling(app: FastifyInstance) {
   })
 
   app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error)
+    let appError = toAppError(error)
+    // Only here are both known: that If-Match failed, and the header the client wrote.
+    const hint = appError.code === 'precondition_failed' ? ifMatchHint(request.headers['if-match']) : null
+    if (hint) {
+      const { code, message, extras, headers } = appError
+      appError = new AppError(code, `${message} ${hint}`, extras, headers)
+    }
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
     // A value the database refused is usually bad input, but could be a bug: keep a trace.
     else if (appError.code === 'invalid_value')
@@ -111,7 +147,9 @@ export function installErrorHandling(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'
     const allowed = METHODS.filter((m) => routes.find(m, path) !== null)
-    if (allowed.length === 0) {
+    // A route of this method matched and its handler found nothing (a missing file under the
+    // `/docs/static/*` wildcard, say): that is a 404, not a wrong method.
+    if (allowed.length === 0 || allowed.includes(request.method as (typeof METHODS)[number])) {
       return sendProblem(request, reply, new AppError('not_found', `No resource at ${path}.`))
     }
     const allow = [...allowed, 'OPTIONS'].join(', ')

@@ -1,3 +1,5 @@
+import { Ajv } from 'ajv'
+import { Type } from 'typebox'
 import { describe, expect, it } from 'vitest'
 import { fieldProblems, toAppError } from './errors.js'
 import { AppError, renderProblem } from './problem.js'
@@ -63,5 +65,33 @@ describe('problem details', () => {
     expect(fieldProblems([{ ...errors[1]!, instancePath: '/page' }], 'querystring')).toEqual([
       { parameter: 'page', detail: 'must be string' },
     ])
+  })
+
+  it('lists the allowed values of an enum and of a union of constants', () => {
+    const problems = (schema: object, data: unknown, coerceTypes: boolean) => {
+      const validate = new Ajv({ allErrors: true, coerceTypes, strict: false }).compile(schema)
+      validate(data)
+      return fieldProblems(validate.errors ?? [], coerceTypes ? 'querystring' : 'body')
+    }
+    const ordering = Type.Object({ ordering: Type.Enum(['id', '-id', 'last_name']) })
+    expect(problems(ordering, { ordering: 'bogus' }, true)).toEqual([
+      { parameter: 'ordering', detail: 'must be one of: id, -id, last_name' },
+    ])
+    const union = Type.Object({ type: Type.Union([Type.Literal('users'), Type.Literal('documents')]) })
+    for (const [data, coerce] of [
+      [{ type: 'bogus' }, true],
+      [{ type: 'bogus' }, false],
+      [{ type: 5 }, false],
+    ] as const) {
+      expect(problems(union, data, coerce)).toEqual([
+        {
+          [coerce ? 'parameter' : 'pointer']: coerce ? 'type' : '/type',
+          detail: 'must be one of: users, documents',
+        },
+      ])
+    }
+    // Other unions keep Ajv's messages.
+    const nullable = Type.Object({ a: Type.Union([Type.String(), Type.Null()]) })
+    expect(problems(nullable, { a: 5 }, false).map((p) => p.detail)).toContain('must be string')
   })
 })

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   invalid_credentials: { status: 401, meaning: 'The email or password is wrong' },
   forbidden: { status: 403, meaning: 'The caller may not do this' },
   geo_blocked: { status: 403, meaning: 'Sign-up is not open where the client is located' },
+  account_archived: {
+    status: 403,
+    meaning: 'The account is archived: an admin can restore it until `purge_at`',
+  },
   not_found: { status: 404, meaning: 'Nothing here, or nothing the caller may see' },
   archived: { status: 404, meaning: 'The item is archived: `links.archive` restores it' },
   method_not_allowed: { status: 405, meaning: 'See the `Allow` header' },
@@ -66,6 +70,17 @@ export class AppError extends Error {
     super(detail)
     this.status = status ?? ERROR_CODES[code].status
   }
+}
+
+/** The code of each status, for errors that come with a status only (from Fastify or Node's HTTP parser). */
+const CODE_OF_STATUS = new Map<number, ErrorCode>()
+for (const [code, { status }] of Object.entries(ERROR_CODES).reverse())
+  CODE_OF_STATUS.set(status, code as ErrorCode)
+
+/** The problem of a bare status: its code from the list, or `bad_request` keeping an unlisted status. */
+export function problemOfStatus(status: number, detail: string): AppError {
+  const code = CODE_OF_STATUS.get(status)
+  return code ? new AppError(code, detail) : new AppError('bad_request', detail, {}, {}, status)
 }
 
 const BEARER = 'Bearer realm="custodian"'

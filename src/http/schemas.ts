@@ -1,5 +1,6 @@
 import { type TSchema, Type } from 'typebox'
 import { ERROR_CODES, type ErrorCode } from './problem.js'
+import { TIMESTAMP_KEYWORD } from './timestamps.js'
 
 /**
  * Shared primitives every resource schema is built from. One schema per shape gives validation,
@@ -12,6 +13,16 @@ export const TEXT_FORMAT = 'text-without-nul'
 export const Text = (options: { minLength?: number; maxLength?: number; description?: string } = {}) =>
   Type.String({ format: TEXT_FORMAT, ...options })
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339, UTC' })
+/**
+ * A timestamp a client sends (a filter): any RFC 3339 `date-time`, offsets and leap seconds included,
+ * handed to the route as the instant in UTC (see `parseTimestamp`). Every timestamp input uses this.
+ */
+export const TimestampInput = (description: string) =>
+  Type.String({
+    format: 'date-time',
+    [TIMESTAMP_KEYWORD]: true,
+    description: `${description}. RFC 3339, e.g. \`2026-01-31T12:00:00Z\` or \`2026-01-31T13:00:00.5+01:00\``,
+  })
 export const Url = Type.String({ format: 'uri' })
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
 export const CountryCode = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })
@@ -93,6 +104,6 @@ export const IdAndCreationFilters = {
     Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Only ids greater than this' }),
   ),
   max_id: Type.Optional(Type.Integer({ ...Id, description: 'Only ids less than this' })),
-  created_after: Type.Optional(Timestamp),
-  created_before: Type.Optional(Timestamp),
+  created_after: Type.Optional(TimestampInput('Only items created after this time')),
+  created_before: Type.Optional(TimestampInput('Only items created before this time')),
 }

@@ -10,8 +10,10 @@ import Fastify, {
 } from 'fastify'
 import type { Config } from '../config.js'
 import type { DatabaseHandle, Db } from '../db/database.js'
+import { clientErrorHandler } from './client-errors.js'
 import { installErrorHandling, MAX_PARAM_LENGTH, sendProblem, toAppError } from './errors.js'
 import { ProblemSchema, TEXT_FORMAT } from './schemas.js'
+import { addTimestamps } from './timestamps.js'
 import { createUrls, type Urls } from './urls.js'
 
 declare module 'fastify' {
@@ -54,6 +56,7 @@ function buildValidator(externalSchemas: unknown) {
     addFormats.default(ajv)
     // PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database.
     ajv.addFormat(TEXT_FORMAT, (value: string) => !value.includes('\u0000'))
+    addTimestamps(ajv)
     for (const schema of Object.values(externalSchemas as Record<string, object>)) ajv.addSchema(schema)
     return ajv
   }
@@ -97,6 +100,8 @@ export function createServer(
       reply.header('x-request-id', request.id)
       return sendProblem(request, reply, toAppError(error))
     },
+    // And so are the requests Node's HTTP parser refuses, before Fastify sees them.
+    clientErrorHandler,
     // Fastify's type says a builder returns Ajv's own compile; at run time it is handed route parts.
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
   }).withTypeProvider<TypeBoxTypeProvider>()

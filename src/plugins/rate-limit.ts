@@ -24,6 +24,7 @@ export const rateLimitPlugin = fp(
     const { rateLimit: limits, redisUrl } = app.config
     const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 }) : null
     if (redis) app.addHook('onClose', async () => void (await redis.quit()))
+    const windowSeconds = Math.ceil(limits.windowMs / 1000)
     await app.register(rateLimit, {
       global: true,
       hook: 'onRequest',
@@ -34,13 +35,15 @@ export const rateLimitPlugin = fp(
       ...(redis && { redis, nameSpace: 'custodian:rate-limit:' }),
       keyGenerator: (request) =>
         request.caller ? `user:${request.caller.id}` : `ip:${clientKey(request.ip)}`,
-      errorResponseBuilder: (_request, context) =>
+      // The detail names the setting, so whoever runs the service knows what to raise.
+      errorResponseBuilder: (request, context) =>
         new AppError(
           'rate_limited',
-          `Too many requests: the limit is ${context.max}. Retry in ${context.after}.`,
+          `Too many requests: the limit is ${context.max} per ${windowSeconds} s for each client ` +
+            `(${request.routeOptions.config.rateLimit ? 'RATE_LIMIT_CREDENTIALS_MAX' : 'RATE_LIMIT_MAX'}, ` +
+            `RATE_LIMIT_WINDOW_SECONDS). Retry in ${context.after}.`,
         ),
     })
-    const windowSeconds = Math.ceil(limits.windowMs / 1000)
     app.addHook('onSend', (_request, reply, payload, done) => {
       const limit = reply.getHeader('ratelimit-limit')
       if (limit !== undefined) reply.header('ratelimit-policy', `${limit};w=${windowSeconds}`)

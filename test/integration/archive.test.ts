@@ -47,7 +47,7 @@ describe('DELETE /users/{id} archives', () => {
     expect(res.headers.link).toBe(`<${PUBLIC_URL}${archiveUrl(user.id)}>; rel="archive"`)
   })
 
-  it('lets a user delete themselves; their tokens are revoked (401), and signing in fails', async () => {
+  it('lets a user delete themselves; their tokens are revoked (401), and signing in fails (403 account_archived)', async () => {
     const me = await t.make.user()
     const res = await t.app.inject({ method: 'DELETE', url: userUrl(me.user.id), headers: me.auth })
     expect(res.statusCode).toBe(200)
@@ -57,7 +57,8 @@ describe('DELETE /users/{id} archives', () => {
       url: '/api/v1/tokens',
       payload: { email: me.email, password: me.password },
     })
-    expect(signIn.statusCode).toBe(401)
+    expect(signIn.statusCode).toBe(403)
+    expect(signIn.json().code).toBe('account_archived')
   })
 
   it('makes the live URL answer 404 archived with the archive link, for those who may see it', async () => {

@@ -78,6 +78,17 @@ describe('sign-up gate (offline database)', () => {
     }
   })
 
+  it('tells a loopback client it could not be located, and about TRUST_PROXY and GEO_ALLOW_UNKNOWN', async () => {
+    const res = await signUp('127.0.0.1')
+    expect(res.statusCode).toBe(403)
+    expect(res.json()).toMatchObject({
+      code: 'geo_blocked',
+      detail: expect.stringMatching(
+        /^Only users located in Switzerland can be created \(remote address in an unknown location\)\. The address 127\.0\.0\.1 could not be located: .*TRUST_PROXY.*X-Forwarded-For.*GEO_ALLOW_UNKNOWN=true/,
+      ),
+    })
+  })
+
   it('validates the body before the gate: an invalid sign-up is a 400 from anywhere', async () => {
     const res = await signUp(FRENCH, undefined, { email: 'nope' })
     expect(res.statusCode).toBe(400)

@@ -95,6 +95,17 @@ describe('problem details for every error (RFC 9457)', () => {
     expect(item.headers.allow).toBe('GET, HEAD, PUT, PATCH, DELETE, OPTIONS')
   })
 
+  it('a missing file under a wildcard route (/docs/static/*) → 404, not 405', async () => {
+    const missing = await t.app.inject({ url: '/docs/static/no-such-file.js' })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.headers.allow).toBeUndefined()
+    expect(problemOf(missing)).toMatchObject({ code: 'not_found', instance: '/docs/static/no-such-file.js' })
+    expect((await t.app.inject({ url: '/docs/static/index.css' })).statusCode).toBe(200)
+    const post = await t.app.inject({ method: 'POST', url: '/docs/static/no-such-file.js' })
+    expect(post.statusCode).toBe(405)
+    expect(post.headers.allow).toBe('GET, HEAD, OPTIONS')
+  })
+
   it('OPTIONS answers 204 with Allow', async () => {
     const res = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/tokens/current' })
     expect(res.statusCode).toBe(204)

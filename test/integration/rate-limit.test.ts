@@ -94,6 +94,40 @@ describe('rate limits (in-process)', () => {
     expect(statuses).toEqual([401, 401, 429, 429])
   })
 
+  it('a 429 names the setting that sets its limit', async () => {
+    const detailOfRefusal = async (request: () => Promise<{ statusCode: number; json: () => unknown }>) => {
+      for (let i = 0; i < 10; i++) {
+        const res = await request()
+        if (res.statusCode === 429) return (res.json() as { detail: string }).detail
+      }
+      throw new Error('never refused')
+    }
+    const general = await detailOfRefusal(() =>
+      t.app.inject({ url: '/api/v1/users', remoteAddress: '10.5.0.1' }),
+    )
+    expect(general).toMatch(
+      /^Too many requests: the limit is 5 per 60 s for each client \(RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_SECONDS\)\. Retry in /,
+    )
+    const signUp = await detailOfRefusal(() =>
+      t.app.inject({ method: 'POST', url: '/api/v1/users', remoteAddress: '10.5.0.2', payload: {} }),
+    )
+    expect(signUp).toContain(
+      'the limit is 2 per 60 s for each client (RATE_LIMIT_CREDENTIALS_MAX, RATE_LIMIT_WINDOW_SECONDS)',
+    )
+    const signIn = await detailOfRefusal(() =>
+      t.app.inject({ method: 'POST', url: '/api/v1/tokens', remoteAddress: '10.5.0.3', payload: {} }),
+    )
+    expect(signIn).toContain('(RATE_LIMIT_CREDENTIALS_MAX, RATE_LIMIT_WINDOW_SECONDS)')
+    const guesses = await detailOfRefusal(() =>
+      t.app.inject({
+        url: '/api/v1/archive/policy',
+        remoteAddress: '10.5.0.4',
+        headers: { authorization: `Bearer cus_${'x'.repeat(43)}` },
+      }),
+    )
+    expect(guesses).toContain('the limit is 2 a minute (RATE_LIMIT_CREDENTIALS_MAX)')
+  })
+
   it('never limits /health and /ready', async () => {
     for (let i = 0; i < 8; i++)
       expect((await t.app.inject({ url: '/health', remoteAddress: '10.2.0.1' })).statusCode).toBe(200)

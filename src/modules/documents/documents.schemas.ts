@@ -23,6 +23,8 @@ export const Alias = Type.String({
   description: 'Lowercase letters, digits and `-`, starting with a letter; not `deleted` or `aliases`',
 })
 export const ContentType = Type.Enum(CONTENT_TYPES)
+/** What a document created without a content type is. */
+export const DEFAULT_CONTENT_TYPE = 'text/plain' satisfies (typeof CONTENT_TYPES)[number]
 const Title = Text({ minLength: 1, maxLength: 300 })
 const Content = Text({
   description: 'At most DOCUMENT_MAX_BYTES bytes in UTF-8 (413 above); JSON content must parse',
@@ -51,7 +53,9 @@ export const CreateDocumentBody = Type.Object(
   {
     title: Title,
     content: Content,
-    content_type: ContentType,
+    content_type: Type.Optional(
+      Type.Enum(CONTENT_TYPES, { default: DEFAULT_CONTENT_TYPE, description: 'Omitted: text/plain' }),
+    ),
     aliases: Type.Optional(
       Type.Array(Alias, { maxItems: 20, uniqueItems: true, description: 'Claimed with the document' }),
     ),
@@ -60,7 +64,10 @@ export const CreateDocumentBody = Type.Object(
 )
 export type CreateDocument = Static<typeof CreateDocumentBody>
 
-/** PUT replaces the writable fields; aliases are not among them (they have their own routes). */
+/**
+ * PUT replaces the writable fields; aliases are not among them (they have their own routes). Unlike on
+ * POST, content_type is required: a PUT that forgot it would silently turn Markdown or JSON into plain text.
+ */
 export const ReplaceDocumentBody = Type.Object(
   { title: Title, content: Content, content_type: ContentType },
   { additionalProperties: false },

@@ -13,6 +13,7 @@ import { type DocumentsRepository, documentSort } from './documents.repository.j
 import {
   aliasPattern,
   type CreateDocument,
+  DEFAULT_CONTENT_TYPE,
   type ListAliases,
   type ListDocuments,
   type ReplaceDocument,
@@ -142,7 +143,9 @@ export function createDocumentsService(deps: {
     },
 
     /** A document of the actor's, with the aliases it claims: all of them, or nothing is created. */
-    async create(actor: Actor, body: CreateDocument): Promise<DocumentRow> {
+    async create(actor: Actor, input: CreateDocument): Promise<DocumentRow> {
+      // Over HTTP the schema's default has filled content_type in; a caller in code may omit it too.
+      const body = { ...input, content_type: input.content_type ?? DEFAULT_CONTENT_TYPE }
       checkContent(body)
       return items.create('documents', contextOf(actor), async (tx) => {
         // The owner, locked like every write locks a parent before its child: a delete of the owner

@@ -62,13 +62,15 @@ export const usersRepository = {
     return row
   },
 
-  /** For sign-in only (live users): case-insensitive, through the unique index on lower(email). */
-  async findByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  /**
+   * The account an email signs in to, live or archived: an archived user keeps email and password hash
+   * until purged, so sign-in can tell its owner that the account is archived (see tokens.service).
+   */
+  async findForSignIn(db: Db, email: string): Promise<UserRow | undefined> {
     return db
       .selectFrom('users')
       .selectAll()
       .where(sql`lower(email)`, '=', email.toLowerCase())
-      .where(live('users'))
       .executeTakeFirst()
   },
 

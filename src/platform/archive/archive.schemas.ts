@@ -1,5 +1,5 @@
 import { type TObject, type TProperties, Type } from 'typebox'
-import { Id, Timestamp, Url } from '../../http/schemas.js'
+import { Id, Timestamp, TimestampInput, Url } from '../../http/schemas.js'
 
 /** The archived representation of a resource: the live one plus where it is and when it goes. */
 export function Archived<T extends TProperties>(live: TObject<T>) {
@@ -23,10 +23,8 @@ export const ArchiveItemQuery = {
   deleted_by: Type.Optional(
     Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Deleted by this user' }),
   ),
-  deleted_after: Type.Optional(Type.String({ format: 'date-time', description: 'Deleted after this time' })),
-  purge_before: Type.Optional(
-    Type.String({ format: 'date-time', description: 'Purged before this time: what expires soon' }),
-  ),
+  deleted_after: Type.Optional(TimestampInput('Deleted after this time')),
+  purge_before: Type.Optional(TimestampInput('Purged before this time: what expires soon')),
   ordering: Type.Optional(
     Type.Enum(['purge_at', '-purge_at', 'id', '-id'], {
       default: 'purge_at',

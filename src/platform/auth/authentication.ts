@@ -81,7 +81,7 @@ export const authenticationPlugin = fp(
       if (failed >= opts.maxFailedLookups) {
         request.authFailure = new AppError(
           'rate_limited',
-          'Too many unknown tokens from this address: retry in a minute.',
+          `Too many unknown tokens from this address: the limit is ${opts.maxFailedLookups} a minute (RATE_LIMIT_CREDENTIALS_MAX). Retry in a minute.`,
           {},
           { 'retry-after': '60' },
         )

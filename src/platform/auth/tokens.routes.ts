@@ -27,8 +27,10 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> 
       schema: {
         tags,
         summary: 'Exchange email and password for a bearer token',
+        description:
+          'A wrong password and an unknown email get the same 401 `invalid_credentials`. The right password of an archived (deleted) account gets 403 `account_archived` with `purge_at`: until then an admin can restore it.',
         body: CreateTokenBody,
-        response: { 201: TokenSchema, ...problems(400, 401, 415, 429) },
+        response: { 201: TokenSchema, ...problems(400, 401, 403, 415, 429) },
       },
     },
     async (req, reply) => {

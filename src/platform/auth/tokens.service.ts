@@ -11,9 +11,17 @@ const PREFIX = 'cus_'
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
-/** What signing in needs to know of accounts: the live account of an email, with its password hash. */
+/**
+ * What signing in needs to know of accounts: the account of an email, live or archived (an archived
+ * one keeps its email and password hash until purged), with its password hash.
+ */
 export interface Accounts {
-  findByEmail(db: Db, email: string): Promise<{ id: number; password_hash: string } | undefined>
+  findForSignIn(
+    db: Db,
+    email: string,
+  ): Promise<
+    { id: number; password_hash: string; deleted_at: Date | null; purge_at: Date | null } | undefined
+  >
 }
 
 export function createTokensService(deps: {
@@ -45,9 +53,12 @@ export function createTokensService(deps: {
   }
 
   return {
-    /** Exchanges credentials for a new bearer token. Unknown email and wrong password look the same. */
+    /**
+     * Exchanges credentials for a new bearer token. Unknown email and wrong password look the same,
+     * archived account included: one password verification each, one answer.
+     */
     async issue(email: string, password: string) {
-      const user = await deps.accounts.findByEmail(db, email)
+      const user = await deps.accounts.findForSignIn(db, email)
       const valid = user
         ? await deps.passwords.verify(user.password_hash, password)
         : await deps.passwords.verifyNothing(password)
@@ -59,6 +70,8 @@ export function createTokensService(deps: {
           { 'www-authenticate': 'Bearer realm="custodian"' },
         )
       }
+      // Only whoever knows the password learns that the account is archived, and how to get it back.
+      if (user.deleted_at) throw accountArchived(user)
       // A user's expired tokens go as new ones come, so the table stays bounded.
       await repo.deleteExpired(db, user.id)
       const token = PREFIX + randomBytes(32).toString('base64url')
@@ -101,6 +114,21 @@ export function createTokensService(deps: {
       evict((a) => a.id === userId)
     },
   }
+}
+
+/**
+ * 403, not 401: the credentials are right, so asking for them again cannot help. Users cannot restore
+ * their own account (they cannot sign in); an admin can, until `purge_at`.
+ */
+function accountArchived(user: { id: number; deleted_at: Date | null; purge_at: Date | null }): AppError {
+  const purgeAt = user.purge_at?.toISOString() ?? null
+  const until = purgeAt ? ` until ${purgeAt}, when it will be erased` : ''
+  return new AppError(
+    'account_archived',
+    `This account was deleted and is archived${until}. It cannot sign in; an administrator can restore it ` +
+      `until then (POST /api/v1/users/${user.id}/deleted): ask one.`,
+    { user_id: user.id, deleted_at: user.deleted_at?.toISOString() ?? null, purge_at: purgeAt },
+  )
 }
 
 export type TokensService = ReturnType<typeof createTokensService>

@@ -87,6 +87,20 @@ describe('the sign-up gate', () => {
     expect(fake.asked).toEqual(['5.6.7.8'])
   })
 
+  it('says why an unknown address is refused and how a deployment admits its clients', async () => {
+    const gate = createSignupGate({ provider: provider(), allowed: ['CH'], allowUnknown: false })
+    const loopback = await refusal(gate.check('127.0.0.1'))
+    expect(loopback.message).toBe(
+      'Only users located in Switzerland can be created (remote address in an unknown location). ' +
+        'The address 127.0.0.1 could not be located: behind a proxy, the proxy must be listed in ' +
+        'TRUST_PROXY and send X-Forwarded-For; in development, GEO_ALLOW_UNKNOWN=true admits such addresses.',
+    )
+    // Garbage is not echoed back.
+    const garbage = await refusal(gate.check('<script>'))
+    expect(garbage.message).toContain('The client address is not an IP address: behind a proxy')
+    expect(garbage.message).not.toContain('<script>')
+  })
+
   it('admits unknown addresses with no country when the development setting allows', async () => {
     const gate = createSignupGate({ provider: provider(), allowed: ['CH'], allowUnknown: true })
     await expect(gate.check('127.0.0.1')).resolves.toEqual({ country: null })

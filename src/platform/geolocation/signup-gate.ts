@@ -58,12 +58,17 @@ export function createSignupGate(options: {
     options.allowed.map(countryName),
   )
   const record = (outcome: GeoOutcome) => options.onLookup?.(outcome)
-  const refuse = (where: string): never => {
+  const refuse = (where: string, hint = ''): never => {
     throw new AppError(
       'geo_blocked',
-      `Only users located in ${allowedNames} can be created (remote address in ${where})`,
+      `Only users located in ${allowedNames} can be created (remote address in ${where})${hint}`,
     )
   }
+  // Usually a deployment problem rather than a client's: say how to fix it.
+  const unlocated = (ip: string | null) =>
+    `. ${ip === null ? 'The client address is not an IP address' : `The address ${ip} could not be located`}: ` +
+    'behind a proxy, the proxy must be listed in TRUST_PROXY and send X-Forwarded-For; ' +
+    'in development, GEO_ALLOW_UNKNOWN=true admits such addresses.'
 
   return {
     async check(clientIp) {
@@ -89,7 +94,7 @@ export function createSignupGate(options: {
       if (country === null) {
         record('unknown')
         if (options.allowUnknown) return { country: null }
-        return refuse('an unknown location')
+        return refuse('an unknown location', unlocated(ip))
       }
       if (!allowed.has(country)) {
         record('blocked')
