@@ -4,10 +4,10 @@ import type { Precondition } from '../../http/conditional.js'
 import { pageRequest } from '../../http/pagination.js'
 import { fail } from '../../http/problem.js'
 import type { Urls } from '../../http/urls.js'
-import { type Actor, isAdmin } from '../../platform/auth/actor.js'
+import type { Actor } from '../../platform/auth/actor.js'
 import { contextOf } from '../../platform/changes/changes.js'
 import type { Items } from '../../platform/resources/items.js'
-import { live } from '../../platform/resources/queries.js'
+import { live, owns } from '../../platform/resources/queries.js'
 import { type AliasesRepository, aliasSort } from './aliases.repository.js'
 import { type DocumentsRepository, documentSort } from './documents.repository.js'
 import {
@@ -52,7 +52,6 @@ export function createDocumentsService(deps: {
   maxBytes: number
 }) {
   const { db, items, repo } = deps
-  const mayKnow = (actor: Actor, owner: number) => isAdmin(actor) || owner === actor.id
 
   /** 413 above the size limit; JSON content that does not parse is a 400 pointing at it. */
   const checkContent = (doc: { content: string; content_type: ContentType }) => {
@@ -78,7 +77,7 @@ export function createDocumentsService(deps: {
    */
   const explainAlias = async (actor: Actor, alias: string): Promise<never> => {
     const holder = await deps.aliases.holder(db, alias)
-    if (holder && mayKnow(actor, holder.owner_id)) await items.explainMiss(db, 'documents', actor, holder.id)
+    if (holder && owns(actor, holder.owner_id)) await items.explainMiss(db, 'documents', actor, holder.id)
     return fail.notFound('Document', alias)
   }
 
@@ -111,7 +110,7 @@ export function createDocumentsService(deps: {
   const claimAlias = async (tx: Db, actor: Actor, documentId: number, alias: string) => {
     if (await deps.aliases.claim(tx, documentId, alias)) return
     const holder = await deps.aliases.holder(tx, alias)
-    const mine = holder !== undefined && mayKnow(actor, holder.owner_id)
+    const mine = holder !== undefined && owns(actor, holder.owner_id)
     if (holder?.deleted_at) {
       fail.conflict(
         'alias_reserved',

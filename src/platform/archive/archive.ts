@@ -14,7 +14,7 @@ import {
   SYSTEM,
 } from '../changes/changes.js'
 import { createItems } from '../resources/items.js'
-import { archived, live, ownedBy, versionIs } from '../resources/queries.js'
+import { archived, live, ownedBy, owns, versionIs } from '../resources/queries.js'
 import { childrenOf, ownerOf, RESOURCE_TYPES, RESOURCES, type ResourceType } from '../resources/registry.js'
 
 /** What an archive operation did to items of one type. */
@@ -286,7 +286,7 @@ export function createArchive(deps: {
         if (!row) return undefined
         if (parent !== null && parentRow?.deleted_at) {
           const parentId = Number(parentRow.id)
-          const mine = actor.role === 'admin' || parentId === actor.id
+          const mine = owns(actor, parentId)
           fail.conflict(
             'conflict',
             `${label} ${id} belongs to ${RESOURCES[parent].label.toLowerCase()} ${parentId}, who is archived: ` +

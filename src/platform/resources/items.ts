@@ -4,6 +4,7 @@ import { fail } from '../../http/problem.js'
 import type { Urls } from '../../http/urls.js'
 import type { Actor } from '../auth/actor.js'
 import { type ChangeContext, contextOf, recordChanges } from '../changes/changes.js'
+import { owns } from './queries.js'
 import { ownerOf, RESOURCES, type ResourceType } from './registry.js'
 
 /** What a request needed an item to be: live (the live URLs) or archived (the archive's URLs). */
@@ -35,7 +36,7 @@ export function createItems(deps: { db: Db; lookups: Db; urls: Pick<Urls, 'archi
       .where('id', '=', id)
       .executeTakeFirst()
     if (row) {
-      const visible = actor.role === 'admin' || Number(row.owner) === actor.id
+      const visible = owns(actor, row.owner)
       return { state: row.deleted_at ? 'archived' : 'live', visible, version: row.version } as const
     }
     const tombstone = await db

@@ -27,6 +27,10 @@ export function ownedBy(type: ResourceType, actor: Pick<Actor, 'id' | 'role'>): 
     : sql<boolean>`${sql.ref(`${table}.${owner}`)} = ${actor.id}`
 }
 
+/** The same rule for a row already read: may the actor reach what this user owns? */
+export const owns = (actor: Pick<Actor, 'id' | 'role'>, ownerId: number): boolean =>
+  actor.role === 'admin' || Number(ownerId) === actor.id
+
 /** Item `id` of `type`, live, if the actor may reach it: what every read or write of one item names. */
 export function reachable(
   type: ResourceType,
