@@ -2,38 +2,41 @@ import { randomUUID } from 'node:crypto'
 import { maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyInstance } from 'fastify'
-import { type AppError, problemOfStatus, renderProblem } from './problem.js'
+import { AppError, type ErrorCode, renderProblem } from './problem.js'
 
 const MALFORMED = 'The request is not well-formed HTTP/1.1.'
 
 /** What Node's HTTP parser (llhttp) refused, as the client should read it. Unlisted codes are a 400. */
-const PARSER_ERRORS: Record<string, { status: number; detail: string }> = {
+const PARSER_ERRORS: Record<string, { code: ErrorCode; detail: string }> = {
   HPE_HEADER_OVERFLOW: {
-    status: 431,
+    code: 'request_header_fields_too_large',
     detail: `The request line and headers are too large: at most ${maxHeaderSize} bytes are read.`,
   },
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, detail: 'The chunk extensions of the body are too large.' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'The request was not received in time.' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    code: 'payload_too_large',
+    detail: 'The chunk extensions of the body are too large.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { code: 'request_timeout', detail: 'The request was not received in time.' },
   HPE_INVALID_HEADER_TOKEN: {
-    status: 400,
+    code: 'bad_request',
     detail: 'A header name or value contains a character HTTP does not allow, such as a control character.',
   },
   HPE_INVALID_CONTENT_LENGTH: {
-    status: 400,
+    code: 'bad_request',
     detail: 'Content-Length must be one non-negative integer.',
   },
   HPE_UNEXPECTED_CONTENT_LENGTH: {
-    status: 400,
+    code: 'bad_request',
     detail: 'Send Content-Length or Transfer-Encoding: chunked, not both.',
   },
   HPE_INVALID_TRANSFER_ENCODING: {
-    status: 400,
+    code: 'bad_request',
     detail: 'Transfer-Encoding is invalid, or sent with Content-Length: send one of them.',
   },
-  HPE_INVALID_CHUNK_SIZE: { status: 400, detail: 'A chunk size of the chunked body is invalid.' },
-  HPE_INVALID_METHOD: { status: 400, detail: 'The request method is not a valid HTTP method.' },
-  HPE_INVALID_URL: { status: 400, detail: 'The request target is not a valid URL.' },
-  HPE_INVALID_VERSION: { status: 400, detail: 'The HTTP version is not supported: send HTTP/1.1.' },
+  HPE_INVALID_CHUNK_SIZE: { code: 'bad_request', detail: 'A chunk size of the chunked body is invalid.' },
+  HPE_INVALID_METHOD: { code: 'bad_request', detail: 'The request method is not a valid HTTP method.' },
+  HPE_INVALID_URL: { code: 'bad_request', detail: 'The request target is not a valid URL.' },
+  HPE_INVALID_VERSION: { code: 'bad_request', detail: 'The HTTP version is not supported: send HTTP/1.1.' },
 }
 
 /**
@@ -48,16 +51,19 @@ function requestLineOverflowed(error: { rawPacket?: unknown; bytesParsed?: numbe
   return /^[A-Za-z]+ \S/.test(parsed.toString('latin1', 0, 32)) && !parsed.includes(0x0a)
 }
 
-/** The problem for an error of the HTTP parser, with its status as the stable code's source. */
+/** The problem for an error of the HTTP parser. */
 export function parserProblem(
   error: Pick<ConnectionError, 'code'> & { rawPacket?: unknown; bytesParsed?: number },
 ): AppError {
-  let { status, detail } = PARSER_ERRORS[error.code] ?? { status: 400, detail: MALFORMED }
+  let { code, detail }: { code: ErrorCode; detail: string } = PARSER_ERRORS[error.code] ?? {
+    code: 'bad_request',
+    detail: MALFORMED,
+  }
   if (error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error)) {
-    status = 414
+    code = 'uri_too_long'
     detail = `The URL is too long: the request line and headers may take at most ${maxHeaderSize} bytes.`
   }
-  return problemOfStatus(status, detail)
+  return new AppError(code, detail)
 }
 
 /**

@@ -12,7 +12,7 @@ import { prepared } from '../../db/prepared.js'
 import type { Database, DocumentRow, DocumentUpdate, NewDocumentRow } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
-import { changed, live, ownedBy, reachable, versionIs } from '../../platform/resources/queries.js'
+import { changed, live, ownedBy, reachable, writable } from '../../platform/resources/queries.js'
 import { likePattern } from '../../platform/resources/search.js'
 import type { ListDocuments } from './documents.schemas.js'
 
@@ -121,8 +121,7 @@ export const documentsRepository = {
     return tx
       .updateTable('documents')
       .set(changed(changes))
-      .where(reachable('documents', actor, id))
-      .where(versionIs('documents', precondition))
+      .where(writable('documents', actor, id, precondition))
       .returningAll()
       .returning(aliases)
       .executeTakeFirst()

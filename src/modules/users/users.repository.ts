@@ -14,7 +14,7 @@ import type { NewUserRow, UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
 import { fail } from '../../http/problem.js'
 import { type Actor, ROLES, type Role } from '../../platform/auth/actor.js'
-import { changed, live, ownedBy, reachable, versionIs } from '../../platform/resources/queries.js'
+import { changed, live, ownedBy, reachable, writable } from '../../platform/resources/queries.js'
 import { likePattern } from '../../platform/resources/search.js'
 import type { ListUsers } from './users.schemas.js'
 
@@ -120,8 +120,7 @@ export const usersRepository = {
     return tx
       .updateTable('users')
       .set(changed(changes))
-      .where(reachable('users', actor, id))
-      .where(versionIs('users', precondition))
+      .where(writable('users', actor, id, precondition))
       .returningAll()
       .executeTakeFirst()
       .catch(translateUniqueViolation)

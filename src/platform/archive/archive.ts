@@ -14,7 +14,7 @@ import {
   SYSTEM,
 } from '../changes/changes.js'
 import { createItems } from '../resources/items.js'
-import { archived, live, ownedBy, owns, versionIs } from '../resources/queries.js'
+import { archived, live, ownedBy, owns, writable } from '../resources/queries.js'
 import { childrenOf, ownerOf, RESOURCE_TYPES, RESOURCES, type ResourceType } from '../resources/registry.js'
 
 /** What an archive operation did to items of one type. */
@@ -179,10 +179,7 @@ export function createArchive(deps: {
         const row = (await any(tx)
           .updateTable(table)
           .set({ ...stamp, purge_at: purgeAt(type, now), version: sql`version + 1` })
-          .where('id', '=', id)
-          .where(live(table))
-          .where(ownedBy(type, actor))
-          .where(versionIs(table, precondition))
+          .where(writable(type, actor, id, precondition))
           .returningAll()
           .executeTakeFirst()) as ArchivedRow | undefined
         if (!row) return undefined

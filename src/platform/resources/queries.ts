@@ -51,6 +51,15 @@ export function versionIs(table: ResourceTable, precondition: Precondition): Raw
   return sql<boolean>`${sql.ref(`${table}.version`)} = ANY(${sql.val(precondition)}::bigint[])`
 }
 
+/** The WHERE of a guarded write: item `id`, live, reachable by the actor, at a version If-Match allows. */
+export const writable = (
+  type: ResourceType,
+  actor: Pick<Actor, 'id' | 'role'>,
+  id: number,
+  precondition: Precondition,
+): RawBuilder<boolean> =>
+  sql<boolean>`${reachable(type, actor, id)} AND ${versionIs(RESOURCES[type].table, precondition)}`
+
 /**
  * The SET of a guarded update: the changes, a new version (the ETag) and `updated_at`. Nothing to
  * change still runs the guarded UPDATE, so an empty merge patch honours If-Match, but keeps the version;
