@@ -8,6 +8,7 @@ import { archivePlugin } from './platform/archive/archive.plugin.js'
 import { authPlugin } from './platform/auth/auth.plugin.js'
 import { changesPlugin } from './platform/changes/changes.plugin.js'
 import { geolocationPlugin } from './platform/geolocation/geolocation.plugin.js'
+import { idempotencyPlugin } from './platform/idempotency/idempotency.plugin.js'
 import { resourcesPlugin } from './platform/resources/resources.plugin.js'
 import { healthPlugin } from './plugins/health.js'
 import { metricsPlugin } from './plugins/metrics.js'
@@ -46,6 +47,7 @@ export async function buildApp({ config, database, logStream, jobs = false }: Ap
   await app.register(authPlugin, { accounts: usersRepository })
   await app.register(changesPlugin, { jobs, session: database.session })
   await app.register(archivePlugin, { jobs })
+  await app.register(idempotencyPlugin, { jobs })
   await app.register(geolocationPlugin)
   await app.register(usersModule)
   await app.register(documentsModule)

@@ -10,6 +10,7 @@ export interface Database {
   outbox_offsets: OutboxOffsetsTable
   documents: DocumentsTable
   document_aliases: DocumentAliasesTable
+  idempotency_keys: IdempotencyKeysTable
 }
 
 /** Columns of every archivable table (DESIGN §4): all null while the row is live. */
@@ -106,3 +107,19 @@ export type ChangeRow = Selectable<ChangesTable>
 export type DocumentRow = Selectable<DocumentsTable> & { aliases: string[] }
 export type NewDocumentRow = Insertable<DocumentsTable>
 export type DocumentUpdate = Updateable<DocumentsTable>
+
+/** The first response to a request sent with an Idempotency-Key, per caller (migration 0006). */
+export interface IdempotencyKeysTable {
+  /** Whose key: `user:<id>`, or `ip:<client>` for anonymous requests. */
+  scope: string
+  key: string
+  /** SHA-256 of the method, the path and query, and the body: a reused key must send the same request. */
+  fingerprint: string
+  /** While the first request runs (null response): a retry gets 409 until then, then may run it again. */
+  locked_until: Date
+  response_status: number | null
+  response_headers: ColumnType<Record<string, string> | null, string | null, string | null>
+  response_body: string | null
+  created_at: ColumnType<Date, never, never>
+  expires_at: Date
+}

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/database.js'
 import type { ArchiveHook } from '../../src/platform/archive/archive.js'
-import { startPurgeJob } from '../../src/platform/archive/purge-job.js'
+import { startPeriodic } from '../../src/platform/jobs.js'
 import { backend, createTestApp, type TestApp, type TestUser } from '../helpers/app.js'
 
 let t: TestApp
@@ -119,7 +119,7 @@ describe(`purging expired archive items (${backend})`, () => {
   it('the scheduled job runs on its interval and stops cleanly, waiting for a run in progress', async () => {
     const expired = await archivedUsers(2, -1)
     let runs = 0
-    const job = startPurgeJob(
+    const job = startPeriodic(
       async () => {
         runs++
         await t.archive().purgeExpired({ batchSize: 10 })

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { API_PREFIX } from '../../http/urls.js'
+import { scheduleJob } from '../jobs.js'
 import { type Archive, createArchive } from './archive.js'
-import { startPurgeJob } from './purge-job.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,21 +40,14 @@ export const archivePlugin = fp(
     )
 
     if (!jobs || config.purge.intervalSeconds === 0) return
-    const job = startPurgeJob(
-      async () => {
-        const { purged } = await archive.purgeExpired({ batchSize: config.purge.batchSize })
-        for (const [type, count] of Object.entries(purged)) {
-          if (count === 0) continue
-          app.metrics.purged.inc({ type }, count)
-          app.log.info({ type, count }, 'purged expired archive items')
-        }
-      },
-      {
-        intervalMs: config.purge.intervalSeconds * 1000,
-        onError: (err) => app.log.error({ err }, 'purge failed'),
-      },
-    )
-    app.addHook('onClose', () => job.stop())
+    scheduleJob(app, 'purge', config.purge.intervalSeconds * 1000, async () => {
+      const { purged } = await archive.purgeExpired({ batchSize: config.purge.batchSize })
+      for (const [type, count] of Object.entries(purged)) {
+        if (count === 0) continue
+        app.metrics.purged.inc({ type }, count)
+        app.log.info({ type, count }, 'purged expired archive items')
+      }
+    })
   },
   { name: 'archive', dependencies: ['metrics'] },
 )

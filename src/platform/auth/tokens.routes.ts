@@ -23,7 +23,8 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> 
   app.post(
     '/tokens',
     {
-      config: { auth: 'public', rateLimit: credentialsLimit(app) },
+      // A token is a secret: its response is never stored for replays.
+      config: { auth: 'public', idempotent: false, rateLimit: credentialsLimit(app) },
       schema: {
         tags,
         summary: 'Exchange email and password for a bearer token',
