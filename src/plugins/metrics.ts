@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { GeoOutcome } from '../platform/geolocation/signup-gate.js'
 
 /** The service's Prometheus metrics; one registry per app, so several apps in one process never clash. */
@@ -11,6 +11,21 @@ export function createMetrics() {
     name: 'custodian_geo_lookups_total',
     help: 'Sign-up geolocation checks by outcome (allowed, blocked, unknown, failed)',
     labelNames: ['outcome'] as const,
+    registers: [registry],
+  })
+  // Labelled by the route's pattern (`/api/v1/users/:id`), never the path: a bounded set of series.
+  const labelNames = ['method', 'route', 'status'] as const
+  const requests = new Counter({
+    name: 'custodian_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames,
+    registers: [registry],
+  })
+  const latency = new Histogram({
+    name: 'custodian_http_request_duration_seconds',
+    help: 'Time from receiving a request to finishing its response, by method, route pattern and status',
+    labelNames,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   })
   const purged = new Counter({
@@ -34,6 +49,12 @@ export function createMetrics() {
     geoLookups.inc({ outcome }, 0)
   return {
     registry,
+    /** Counts one answered request. Unmatched paths share one route label, `unmatched`. */
+    request(method: string, route: string | undefined, status: number, seconds: number) {
+      const labels = { method, route: route ?? 'unmatched', status: String(status) }
+      requests.inc(labels)
+      latency.observe(labels, seconds)
+    },
     geoLookups,
     purged,
     published,
@@ -73,6 +94,10 @@ export const metricsPlugin = fp(
   async (app: FastifyInstance) => {
     const metrics = createMetrics()
     app.decorate('metrics', metrics)
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.request(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000)
+      done()
+    })
     app.get(
       '/metrics',
       { config: { rateLimit: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } },

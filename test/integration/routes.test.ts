@@ -41,3 +41,34 @@ describe('route inventory', () => {
     for (const path of paths) expect((await t.app.inject({ url: path })).statusCode).toBe(200)
   })
 })
+
+describe('request metrics', () => {
+  it('count requests and their latency by method, route pattern and status', async () => {
+    const admin = await t.make.admin()
+    const scrape = async () => {
+      const body = (await t.app.inject({ url: '/metrics' })).body
+      return {
+        body,
+        sample: (name: string, labels: string) =>
+          Number(new RegExp(`^${name}\\{${labels}\\} (\\d+(?:\\.\\d+)?)$`, 'm').exec(body)?.[1] ?? 0),
+      }
+    }
+    const ok = 'method="GET",route="/api/v1/users/:id",status="200"'
+    const before = (await scrape()).sample('custodian_http_requests_total', ok)
+    const read = () => t.app.inject({ url: `/api/v1/users/${admin.user.id}`, headers: admin.auth })
+    for (let i = 0; i < 3; i++) expect((await read()).statusCode).toBe(200)
+    await t.app.inject({ url: '/api/v1/users/999999', headers: admin.auth })
+    await t.app.inject({ url: '/no/such/path/123' })
+    const { body, sample } = await scrape()
+    expect(sample('custodian_http_requests_total', ok)).toBe(before + 3)
+    expect(sample('custodian_http_request_duration_seconds_count', ok)).toBe(before + 3)
+    expect(sample('custodian_http_request_duration_seconds_sum', ok)).toBeGreaterThan(0)
+    expect(sample('custodian_http_request_duration_seconds_bucket', `le="10",${ok}`)).toBe(before + 3)
+    expect(
+      sample('custodian_http_requests_total', 'method="GET",route="/api/v1/users/:id",status="404"'),
+    ).toBe(1)
+    // An unknown path is one series, not one per path.
+    expect(body).toMatch(/custodian_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/)
+    expect(body).not.toContain('/no/such/path')
+  })
+})
