@@ -44,7 +44,7 @@ export async function buildApp({ config, database, logStream, jobs = false }: Ap
   // Before any API route: every route registered after them is rate-limited and needs a token.
   await app.register(rateLimitPlugin)
   // Signing in reads accounts through the users module's repository, typed by what auth needs of it.
-  await app.register(authPlugin, { accounts: usersRepository })
+  await app.register(authPlugin, { accounts: usersRepository, session: database.session })
   await app.register(changesPlugin, { jobs, session: database.session })
   await app.register(archivePlugin, { jobs })
   await app.register(idempotencyPlugin, { jobs })

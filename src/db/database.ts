@@ -39,7 +39,7 @@ export interface Session {
   /** Queries on one dedicated connection: a session-level lock taken here holds until it closes. */
   db: Db
   /** Calls `onNotify` for each NOTIFY on `channel` (delivered when the notifying transaction commits). */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
@@ -71,7 +71,7 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
         return {
           db: session,
           async listen(channel, onNotify) {
-            const { unlisten } = await sql.listen(channel, () => onNotify())
+            const { unlisten } = await sql.listen(channel, (payload) => onNotify(payload))
             return unlisten
           },
           close: () => session.destroy(),
@@ -93,7 +93,7 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
     // One process, one session: the relay shares it.
     session: async () => ({
       db,
-      listen: (channel, onNotify) => pglite.listen(channel, () => onNotify()),
+      listen: (channel, onNotify) => pglite.listen(channel, (payload) => onNotify(payload)),
       close: async () => {},
     }),
     close: () => db.destroy(),

@@ -1,8 +1,11 @@
 import type { InjectOptions } from 'fastify'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type App, buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { openDatabase } from '../../src/db/database.js'
 import { hashToken } from '../../src/platform/auth/tokens.service.js'
-import { createTestApp, type TestApp, uniqueEmail } from '../helpers/app.js'
+import { backend, createTestApp, PUBLIC_URL, type TestApp, uniqueEmail } from '../helpers/app.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -118,6 +121,54 @@ describe('DELETE /tokens/current', () => {
     expect((await t.app.inject({ url, headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200)
     const again = await t.app.inject({ method: 'DELETE', url: '/api/v1/tokens/current', headers: me.auth })
     expect(again.statusCode).toBe(401)
+  })
+})
+
+describe.skipIf(backend === 'pglite')('several instances (one PostgreSQL)', () => {
+  /** Asks `app` with `token` until it answers 401, for at most `ms`; how long that took, or null. */
+  async function refusedWithin(app: App, token: string, ms: number): Promise<number | null> {
+    const start = Date.now()
+    while (Date.now() - start <= ms) {
+      const res = await app.inject({ url: '/api/v1/users', headers: { authorization: `Bearer ${token}` } })
+      if (res.statusCode === 401) return Date.now() - start
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    return null
+  }
+
+  it('a token revoked on one instance stops working on the others within a second, despite their cache', async () => {
+    // Another instance: its own pools and its own token cache (TOKEN_CACHE_SECONDS=10) on the same database.
+    const config = loadConfig({ PUBLIC_URL, GEO_ALLOW_UNKNOWN: 'true', RATE_LIMIT_MAX: '100000' })
+    const database = await openDatabase({ kind: 'postgres', url: t.database.url ?? '' })
+    const other = await buildApp({ config, database, logStream: false })
+    await other.ready()
+    try {
+      const me = await t.make.user()
+      const second = await t.make.signIn(me.email, me.password)
+      const ask = (app: App, token: string) =>
+        app.inject({ url: '/api/v1/users', headers: { authorization: `Bearer ${token}` } })
+      // Both tokens are now in the other instance's cache.
+      expect((await ask(other, me.token)).statusCode).toBe(200)
+      expect((await ask(other, second)).statusCode).toBe(200)
+
+      await t.app.inject({ method: 'DELETE', url: '/api/v1/tokens/current', headers: me.auth })
+      expect(await refusedWithin(other, me.token, 1000)).not.toBeNull()
+      expect((await ask(other, second)).statusCode).toBe(200)
+
+      // A password change revokes the user's other tokens: on every instance too.
+      const third = await t.make.signIn(me.email, me.password)
+      expect((await ask(other, second)).statusCode).toBe(200)
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${me.user.id}`,
+        headers: { authorization: `Bearer ${third}` },
+        payload: { password: 'a-brand-new-password' },
+      })
+      expect(await refusedWithin(other, second, 1000)).not.toBeNull()
+    } finally {
+      await other.close()
+      await database.close()
+    }
   })
 })
 

@@ -47,7 +47,7 @@ export function createUsersService(deps: {
       },
     })
     // After the commit: a lookup racing the transaction must not cache the old tokens or role again.
-    if (changes.role !== undefined || password !== undefined) tokens.forgetUser(id)
+    if (changes.role !== undefined || password !== undefined) await tokens.forgetUser(id)
     return updated
   }
 
@@ -128,9 +128,9 @@ export function revokeTokensOnArchive(
       if (event.type !== 'users' || event.action !== 'deleted') return
       for (const id of event.ids) await tokens.revokeForUser(tx, id)
     },
-    after(event) {
+    async after(event) {
       if (event.type !== 'users' || event.action === 'restored') return
-      for (const id of event.ids) tokens.forgetUser(id)
+      for (const id of event.ids) await tokens.forgetUser(id)
     },
   }
 }

@@ -32,7 +32,7 @@ export interface ArchiveEvent {
  */
 export interface ArchiveHook {
   during?(tx: Db, event: ArchiveEvent): Promise<void>
-  after?(event: ArchiveEvent): void
+  after?(event: ArchiveEvent): void | Promise<void>
 }
 
 export interface ArchivedRow {
@@ -89,7 +89,7 @@ export function createArchive(deps: {
       await recordChanges(tx, context, changes)
       return done
     })
-    if (result !== undefined) for (const event of events) for (const hook of hooks) hook.after?.(event)
+    if (result !== undefined) for (const event of events) for (const hook of hooks) await hook.after?.(event)
     return result
   }
 

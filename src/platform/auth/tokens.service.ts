@@ -24,6 +24,9 @@ export interface Accounts {
   >
 }
 
+/** What an instance must forget: one token, or everything about one user. */
+export type Invalidation = { token: number } | { user: number }
+
 export function createTokensService(deps: {
   db: Db
   /** Where the per-request token check runs (a pipelined connection on PostgreSQL). */
@@ -34,10 +37,14 @@ export function createTokensService(deps: {
   ttlSeconds: number
   /** 0 disables the cache: every request then looks its token up in the database. */
   cacheSeconds: number
+  /** Tells the other instances to forget what they cached (see `invalidated`); nothing by default. */
+  broadcast?: (invalidation: Invalidation) => Promise<void>
 }) {
   const { db, repo } = deps
-  // Token hash → actor. Bounded in size and age. Revocations on this instance evict at once; another
-  // instance may honour a revoked token for at most `cacheSeconds` (documented in the README).
+  const broadcast = deps.broadcast ?? (async () => {})
+  // Token hash → actor. Bounded in size and age. Revocations on this instance evict at once, and are
+  // broadcast to the others, which evict when told (milliseconds); if the message is lost (the
+  // listening connection was down), `cacheSeconds` still bounds how long a revoked token works.
   const cache =
     deps.cacheSeconds > 0
       ? new LRUCache<string, Principal>({ max: 50_000, ttl: deps.cacheSeconds * 1000 })
@@ -51,6 +58,11 @@ export function createTokensService(deps: {
     if (!cache) return
     for (const [hash, actor] of cache.entries()) if (match(actor)) cache.delete(hash)
   }
+
+  const forget = (invalidation: Invalidation) =>
+    'token' in invalidation
+      ? evict((a) => a.tokenId === invalidation.token)
+      : evict((a) => a.id === invalidation.user)
 
   return {
     /**
@@ -98,7 +110,8 @@ export function createTokensService(deps: {
 
     async revoke(actor: Actor) {
       await repo.delete(db, actor.tokenId)
-      evict((a) => a.tokenId === actor.tokenId)
+      forget({ token: actor.tokenId })
+      await broadcast({ token: actor.tokenId })
     },
 
     /** Deletes a user's tokens (all, or all but `keep`) inside the caller's transaction. */
@@ -110,8 +123,14 @@ export function createTokensService(deps: {
      * Forgets what this instance cached about a user: call it once the transaction that revoked their
      * tokens or changed their role has committed, so no lookup can cache the old row again.
      */
-    forgetUser(userId: number) {
-      evict((a) => a.id === userId)
+    async forgetUser(userId: number) {
+      forget({ user: userId })
+      await broadcast({ user: userId })
+    },
+
+    /** Another instance revoked a token or changed a user: forget what this one cached about it. */
+    invalidated(invalidation: Invalidation) {
+      forget(invalidation)
     },
   }
 }
