@@ -37,6 +37,7 @@ const EnvSchema = Type.Object({
   TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 86_400 }),
   TOKEN_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   REQUIRE_IF_MATCH: Type.Boolean({ default: false }),
+  EVENTS_HEARTBEAT_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 15 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   DOCUMENT_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 64 * 1_048_576, default: 1_048_576 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -79,6 +80,8 @@ export interface Config {
   /** How long an instance may trust a cached token lookup; 0 disables the cache. */
   tokenCacheSeconds: number
   requireIfMatch: boolean
+  /** How often the live change feed (`GET /events/stream`) sends a comment when there is no change. */
+  eventsHeartbeatSeconds: number
   bodyLimitBytes: number
   /**
    * Largest document content in UTF-8 bytes (413 above). The document write routes accept bodies big
@@ -148,6 +151,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     tokenCacheSeconds: e.TOKEN_CACHE_SECONDS,
     requireIfMatch: e.REQUIRE_IF_MATCH,
+    eventsHeartbeatSeconds: e.EVENTS_HEARTBEAT_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     documentMaxBytes: e.DOCUMENT_MAX_BYTES,
     redisUrl: e.REDIS_URL ?? null,

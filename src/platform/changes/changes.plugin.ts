@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { DatabaseHandle } from '../../db/database.js'
 import { API_PREFIX } from '../../http/urls.js'
 import { changesRoutes } from './changes.routes.js'
+import { createChangeNotifier } from './notifier.js'
 import { createAmqpPublisher } from './publisher.js'
 import { type Relay, relayLag, startRelay } from './relay.js'
 
@@ -20,7 +21,9 @@ declare module 'fastify' {
  */
 export const changesPlugin = fp(
   async (app: FastifyInstance, options: { jobs: boolean; session: DatabaseHandle['session'] }) => {
-    await app.register(changesRoutes, { prefix: API_PREFIX })
+    const notifier = createChangeNotifier(options.session)
+    app.addHook('onClose', () => notifier.close())
+    await app.register(changesRoutes, { prefix: API_PREFIX, notifier })
     const { config, db, metrics } = app
     const relayConfig = config.relay
     if (!options.jobs || !relayConfig) {

@@ -7,6 +7,8 @@ import { isAdmin } from '../auth/actor.js'
 import { RESOURCE_TYPES } from '../resources/registry.js'
 import { CHANGE_ACTIONS } from './actions.js'
 import { presentChange } from './changes.js'
+import type { ChangeNotifier } from './notifier.js'
+import { routingKey } from './publisher.js'
 
 const State = Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
   description: 'The resource’s fields (secrets never included), or null',
@@ -51,19 +53,34 @@ const LogQuery = {
   ),
 }
 
-const FeedQuery = Type.Object({
-  ...LogQuery,
+const FeedFilter = {
   resource_type: Type.Optional(Type.Enum(RESOURCE_TYPES)),
   resource_id: Type.Optional(Id),
-})
+}
+
+const FeedQuery = Type.Object({ ...LogQuery, ...FeedFilter })
 
 /**
  * The change log read as an audit trail and a feed (DESIGN §5): `GET /events` (admins: everything,
  * ascending by sequence, `after` resumes like a log offset) and `GET /{type}/{id}/events` (one live
  * resource, for its owner or an admin).
  */
-export const changesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, urls, items } = app
+export const changesRoutes: FastifyPluginAsyncTypebox<{ notifier: ChangeNotifier }> = async (
+  app,
+  { notifier },
+) => {
+  const { db, urls, items, config } = app
+  const page = (query: { after?: number; page_size?: number }, resource: { type?: string; id?: number }) => {
+    let q = db
+      .selectFrom('changes')
+      .selectAll()
+      .where('seq', '>', query.after ?? 0)
+      .orderBy('seq')
+      .limit(Math.min(query.page_size ?? 100, 1000))
+    if (resource.type !== undefined) q = q.where('resource_type', '=', resource.type)
+    if (resource.id !== undefined) q = q.where('resource_id', '=', resource.id)
+    return q.execute()
+  }
   const read = async (
     req: FastifyRequest,
     reply: FastifyReply,
@@ -71,15 +88,7 @@ export const changesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     resource: { type?: string; id?: number },
   ) => {
     const size = Math.min(query.page_size ?? 100, 1000)
-    let q = db
-      .selectFrom('changes')
-      .selectAll()
-      .where('seq', '>', query.after ?? 0)
-      .orderBy('seq')
-      .limit(size)
-    if (resource.type !== undefined) q = q.where('resource_type', '=', resource.type)
-    if (resource.id !== undefined) q = q.where('resource_id', '=', resource.id)
-    const rows = await q.execute()
+    const rows = await page(query, resource)
     const last = rows.at(-1)
     let next: string | null = null
     if (rows.length === size && last) {
@@ -88,6 +97,85 @@ export const changesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     return { next, results: rows.map(presentChange) }
   }
+
+  /** The feed's filter, checked the same way for the page and the stream: admins only. */
+  const feedFilter = (req: FastifyRequest, query: { resource_type?: string; resource_id?: number }) => {
+    if (!isAdmin(req.actor)) fail.forbidden('Only admins may read the change feed.')
+    const { resource_type: type, resource_id: id } = query
+    if (id !== undefined && type === undefined)
+      fail.validation([{ parameter: 'resource_id', detail: 'needs resource_type' }])
+    return { type, id }
+  }
+
+  // Open streams end when the app closes, so a graceful shutdown does not wait for their clients.
+  const streams = new Set<AbortController>()
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.abort()
+  })
+
+  app.get(
+    '/events/stream',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'The change feed, live (admins): Server-Sent Events, resumable with Last-Event-ID',
+        description:
+          'Every change after `after` (or the `Last-Event-ID` header, which browsers send when they reconnect), ' +
+          'then each new change as it commits: `id:` is the sequence, `event:` the routing key ' +
+          '(`users.updated`), `data:` the record as `GET /events` shows it. A comment line is sent when ' +
+          'nothing happened for EVENTS_HEARTBEAT_SECONDS, so proxies keep the connection open.',
+        querystring: Type.Object({ after: LogQuery.after, ...FeedFilter }),
+        headers: Type.Object({
+          'last-event-id': Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,15}$', description: 'The last sequence received' }),
+          ),
+        }),
+        response: {
+          200: {
+            description: 'An event stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          ...problems(400, 403),
+        },
+      },
+    },
+    async (req, reply) => {
+      const resource = feedFilter(req, req.query)
+      const resumeFrom = req.headers['last-event-id']
+      let after = resumeFrom === undefined ? (req.query.after ?? 0) : Number(resumeFrom)
+      const stream = new AbortController()
+      streams.add(stream)
+      req.raw.once('close', () => stream.abort())
+      reply.hijack()
+      const out = reply.raw
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+        'x-request-id': req.id,
+      })
+      out.write('retry: 2000\n\n')
+      try {
+        while (!stream.signal.aborted) {
+          const rows = await page({ after, page_size: 100 }, resource)
+          for (const row of rows) {
+            out.write(
+              `id: ${row.seq}\nevent: ${routingKey(row)}\ndata: ${JSON.stringify(presentChange(row))}\n\n`,
+            )
+            after = row.seq
+          }
+          if (rows.length === 100) continue
+          const notified = await notifier.wait(config.eventsHeartbeatSeconds * 1000, stream.signal)
+          if (!notified && !stream.signal.aborted) out.write(': heartbeat\n\n')
+        }
+      } catch (err) {
+        req.log.warn({ err }, 'change stream ended by an error')
+      } finally {
+        streams.delete(stream)
+        out.end()
+      }
+    },
+  )
 
   app.get(
     '/events',
@@ -99,13 +187,7 @@ export const changesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ChangeLog, ...problems(400, 403) },
       },
     },
-    async (req, reply) => {
-      if (!isAdmin(req.actor)) fail.forbidden('Only admins may read the change feed.')
-      const { resource_type: type, resource_id: id } = req.query
-      if (id !== undefined && type === undefined)
-        fail.validation([{ parameter: 'resource_id', detail: 'needs resource_type' }])
-      return read(req, reply, req.query, { type, id })
-    },
+    async (req, reply) => read(req, reply, req.query, feedFilter(req, req.query)),
   )
 
   for (const type of RESOURCE_TYPES) {
