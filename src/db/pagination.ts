@@ -1,17 +1,30 @@
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import type { Db } from './database.js'
 
 /** What the client asked for: a page number, or a keyset cursor (`after` null = the first page). */
 export type PageRequest =
-  | { mode: 'page'; page: number; size: number }
+  | { mode: 'page'; page: number; size: number; count: CountKind }
   | { mode: 'cursor'; size: number; after: Cursor | null }
 
 /** Where a link points: a page number or a cursor (null: the first page). The HTTP layer makes URLs of them. */
 export type PageLink = { page: number } | { cursor: Cursor | null }
 
+/**
+ * How a page-number list counts its matches (PostgREST's `Prefer: count=…`): `exact` counts every
+ * match; `estimated` counts exactly up to `EXACT_COUNT_UP_TO` matches and above that takes the
+ * planner's estimate, so the first page of a million rows costs what it costs at ten thousand.
+ */
+export type CountKind = 'exact' | 'estimated'
+
+/** Up to this many matches, an estimated count is exact (counting them stays cheap). */
+export const EXACT_COUNT_UP_TO = 1000
+
 export interface Slice<T> {
   items: T[]
   /** Total matches; null on cursor pages, which never count (counting is what deep pages avoid). */
   count: number | null
+  /** Whether `count` is exact or the planner's estimate (null on cursor pages). */
+  countKind: 'exact' | 'estimated' | null
   next: PageLink | null
   previous: PageLink | null
   first: PageLink | null
@@ -64,6 +77,7 @@ export function sortFor<Row>(keys: Record<string, SortKey<Row>>, ordering: strin
  * cursors use a keyset `(sort key, id)` comparison, so any page costs what the first one does.
  */
 export async function fetchPage<Row extends { id: number }>(
+  db: Db,
   // biome-ignore lint/suspicious/noExplicitAny: the helper works on any table whose rows have an id
   query: SelectQueryBuilder<any, any, Row>,
   request: PageRequest,
@@ -79,24 +93,26 @@ export async function fetchPage<Row extends { id: number }>(
   }
 
   if (request.mode === 'page') {
-    const [rows, total] = await Promise.all([
+    const offset = (request.page - 1) * request.size
+    // One row more than the page tells whether there is a next page, whatever the count's kind.
+    const [rows, { count, kind }] = await Promise.all([
       ordered(query, sort.descending)
-        .limit(request.size)
-        .offset((request.page - 1) * request.size)
+        .limit(request.size + 1)
+        .offset(offset)
         .execute(),
-      query.clearSelect().select(sql<number>`count(*)`.as('count')).executeTakeFirstOrThrow() as Promise<{
-        count: number
-      }>,
+      countMatches(db, query, request.count),
     ])
-    const count = Number(total.count)
-    const lastPage = Math.max(1, Math.ceil(count / request.size))
+    const more = rows.length > request.size
+    // An estimate may be off: the last page and the clamp of `previous` are given only for an exact count.
+    const lastPage = kind === 'exact' ? Math.max(1, Math.ceil(count / request.size)) : null
     return {
-      items: rows as Row[],
+      items: rows.slice(0, request.size) as Row[],
       count,
-      next: request.page < lastPage ? { page: request.page + 1 } : null,
-      previous: request.page > 1 ? { page: Math.min(request.page - 1, lastPage) } : null,
+      countKind: kind,
+      next: more ? { page: request.page + 1 } : null,
+      previous: request.page > 1 ? { page: Math.min(request.page - 1, lastPage ?? request.page - 1) } : null,
       first: { page: 1 },
-      last: { page: lastPage },
+      last: lastPage === null ? null : { page: lastPage },
     }
   }
 
@@ -133,9 +149,35 @@ export async function fetchPage<Row extends { id: number }>(
   return {
     items,
     count: null,
+    countKind: null,
     next: hasNext && lastRow ? at(lastRow, 'next') : null,
     previous: hasPrevious && firstRow ? at(firstRow, 'prev') : null,
     first: { cursor: null },
     last: null,
   }
+}
+
+/**
+ * The matches of `query`: all of them counted (`exact`), or counted up to EXACT_COUNT_UP_TO and
+ * estimated by the planner beyond (`estimated`; an estimate is never below what was counted).
+ */
+async function countMatches(
+  db: Db,
+  // biome-ignore lint/suspicious/noExplicitAny: any filtered query
+  query: SelectQueryBuilder<any, any, unknown>,
+  wanted: CountKind,
+): Promise<{ count: number; kind: 'exact' | 'estimated' }> {
+  const matches = query.clearSelect().select(sql<number>`1`.as('one'))
+  if (wanted === 'exact') {
+    const { rows } = await sql<{ count: number }>`SELECT count(*) AS count FROM (${matches}) m`.execute(db)
+    return { count: Number(rows[0]?.count ?? 0), kind: 'exact' }
+  }
+  const { rows } = await sql<{ count: number }>`
+    SELECT count(*) AS count FROM (${matches.limit(EXACT_COUNT_UP_TO + 1)}) m`.execute(db)
+  const counted = Number(rows[0]?.count ?? 0)
+  if (counted <= EXACT_COUNT_UP_TO) return { count: counted, kind: 'exact' }
+  const plan = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (FORMAT JSON) ${matches}`.execute(db)
+  const raw = plan.rows[0]?.['QUERY PLAN']
+  const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: { 'Plan Rows': number } }]
+  return { count: Math.max(counted, Math.round(parsed[0].Plan['Plan Rows'])), kind: 'estimated' }
 }

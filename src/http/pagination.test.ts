@@ -40,8 +40,17 @@ describe('cursors', () => {
 
 describe('pageRequest', () => {
   it('defaults to page 1 of 10 and clamps the size to 100', () => {
-    expect(pageRequest({}, byId)).toEqual({ mode: 'page', page: 1, size: 10 })
-    expect(pageRequest({ page: 3, page_size: 500 }, byId)).toEqual({ mode: 'page', page: 3, size: 100 })
+    expect(pageRequest({}, byId)).toEqual({ mode: 'page', page: 1, size: 10, count: 'estimated' })
+    expect(pageRequest({ page: 3, page_size: 500 }, byId)).toEqual({
+      mode: 'page',
+      page: 3,
+      size: 100,
+      count: 'estimated',
+    })
+  })
+
+  it('counts as the client prefers', () => {
+    expect(pageRequest({ count: 'exact' }, byId)).toMatchObject({ mode: 'page', count: 'exact' })
   })
 
   it('starts cursor pagination with an empty cursor, and refuses page with cursor', () => {

@@ -1,4 +1,5 @@
-import type { Cursor, PageRequest, Sort } from '../db/pagination.js'
+import type { FastifyRequest } from 'fastify'
+import type { CountKind, Cursor, PageRequest, Sort } from '../db/pagination.js'
 import { fail } from './problem.js'
 
 export const DEFAULT_PAGE_SIZE = 10
@@ -31,17 +32,37 @@ export function decodeCursor(text: string, ordering: string): Cursor {
   return { ordering, key: [k[0], id], direction: d === 'n' ? 'next' : 'prev' }
 }
 
+/** The count a client prefers (PostgREST's `Prefer: count=exact|estimated`), if it says. */
+export function preferredCount(request: FastifyRequest): CountKind | undefined {
+  const prefer = request.headers.prefer
+  const match =
+    typeof prefer === 'string' ? /(?:^|[,;\s])count\s*=\s*"?(exact|estimated)"?/i.exec(prefer) : null
+  return match?.[1]?.toLowerCase() as CountKind | undefined
+}
+
+/** What a list query carries besides its parameters: the count the client prefers. */
+export interface Counting {
+  count?: CountKind
+}
+
+/** A list request's query with the count its client prefers: what the services' list methods take. */
+export function listQuery<Q extends object>(request: FastifyRequest & { query: Q }): Q & Counting {
+  const count = preferredCount(request)
+  return count === undefined ? request.query : { ...request.query, count }
+}
+
 /**
- * The page a list request asks for, in the list's sort: a page number (default 1), or a cursor (an
- * empty one starts cursor pagination). Sizes default to 10 and are clamped to 100. A cursor is client
+ * The page a list request asks for, in the list's sort: a page number (default 1, its count estimated
+ * unless the client prefers `exact`), or a cursor (an empty one starts cursor pagination). Sizes default to 10 and are clamped to 100. A cursor is client
  * input: one of another ordering, or whose sort value has the wrong type, is a 400.
  */
 export function pageRequest(
-  query: { page?: number; page_size?: number; cursor?: string },
+  query: { page?: number; page_size?: number; cursor?: string; count?: CountKind },
   sort: Pick<Sort<never>, 'ordering' | 'expression' | 'accepts'>,
 ): PageRequest {
   const size = Math.min(query.page_size ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-  if (query.cursor === undefined) return { mode: 'page', page: query.page ?? 1, size }
+  if (query.cursor === undefined)
+    return { mode: 'page', page: query.page ?? 1, size, count: query.count ?? 'estimated' }
   if (query.page !== undefined)
     fail.validation([{ parameter: 'page', detail: 'cannot be combined with cursor' }])
   if (query.cursor === '') return { mode: 'cursor', size, after: null }

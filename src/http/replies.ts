@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { PageLink, Slice } from '../db/pagination.js'
 import { etag, notModified } from './conditional.js'
-import { encodeCursor } from './pagination.js'
+import { encodeCursor, preferredCount } from './pagination.js'
 import type { Urls } from './urls.js'
 
 /** RFC 7240: the client asked for no body. */
@@ -69,5 +69,13 @@ export function sendPage<Row, T>(
     .map(([rel, url]) => `<${url}>; rel="${rel}"`)
     .join(', ')
   if (header) reply.header('link', header)
-  return { count: slice.count, next: links.next, previous: links.prev, results: slice.items.map(present) }
+  if (slice.countKind && preferredCount(request))
+    reply.header('preference-applied', `count=${slice.countKind}`)
+  return {
+    count: slice.count,
+    count_kind: slice.countKind,
+    next: links.next,
+    previous: links.prev,
+    results: slice.items.map(present),
+  }
 }

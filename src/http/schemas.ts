@@ -71,7 +71,12 @@ export function problems(...statuses: number[]) {
 export function Page<T extends TSchema>(item: T) {
   return Type.Object({
     count: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
-      description: 'Total matching items; null on cursor pages, which skip the count',
+      description:
+        'Total matching items; null on cursor pages, which skip the count. Exact up to 1,000 matches, ' +
+        "the planner's estimate above (see `count_kind`); send `Prefer: count=exact` for an exact count",
+    }),
+    count_kind: Type.Union([Type.Literal('exact'), Type.Literal('estimated'), Type.Null()], {
+      description: 'Whether `count` is exact or estimated; null on cursor pages',
     }),
     next: Type.Union([Url, Type.Null()]),
     previous: Type.Union([Url, Type.Null()]),

@@ -84,7 +84,7 @@ export const aliasesRepository = {
       .where(ownedBy('documents', actor))
     if (filters.owner_id !== undefined) q = q.where('documents.owner_id', '=', filters.owner_id)
     if (filters.document_id !== undefined) q = q.where('documents.id', '=', filters.document_id)
-    return fetchPage(q, page, sort, 'document_aliases.document_id')
+    return fetchPage(db, q, page, sort, 'document_aliases.document_id')
   },
 }
 

@@ -157,7 +157,7 @@ export const documentsRepository = {
         ]),
       )
     }
-    return fetchPage(q, page, sort, 'documents.id')
+    return fetchPage(db, q, page, sort, 'documents.id')
   },
 
   /** The aliases of documents, by document id (for archived representations, which read rows in bulk). */

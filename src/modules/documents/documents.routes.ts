@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { DocumentRow } from '../../db/schema.js'
 import { writePrecondition } from '../../http/conditional.js'
+import { listQuery } from '../../http/pagination.js'
 import { sendItem, sendPage } from '../../http/replies.js'
 import { problems } from '../../http/schemas.js'
 import type { Urls } from '../../http/urls.js'
@@ -93,7 +94,7 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const slice = await documents.list(req.actor, req.query)
+      const slice = await documents.list(req.actor, listQuery(req))
       return sendPage(req, reply, urls, slice, summary)
     },
   )
@@ -109,7 +110,7 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) =>
-      sendPage(req, reply, urls, await documents.listAliases(req.actor, req.query), presentAlias),
+      sendPage(req, reply, urls, await documents.listAliases(req.actor, listQuery(req)), presentAlias),
   )
 
   app.get(
@@ -123,7 +124,13 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) =>
-      sendPage(req, reply, urls, await documents.listReservedAliases(req.actor, req.query), presentReserved),
+      sendPage(
+        req,
+        reply,
+        urls,
+        await documents.listReservedAliases(req.actor, listQuery(req)),
+        presentReserved,
+      ),
   )
 
   app.get(
@@ -195,7 +202,7 @@ export const documentsRoutes: FastifyPluginAsyncTypebox<{
         req,
         reply,
         urls,
-        await documents.listAliases(req.actor, req.query, req.params.ref),
+        await documents.listAliases(req.actor, listQuery(req), req.params.ref),
         presentAlias,
       ),
   )

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js'
 import type { ContentType, DocumentRow } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
-import { pageRequest } from '../../http/pagination.js'
+import { type Counting, pageRequest } from '../../http/pagination.js'
 import { fail } from '../../http/problem.js'
 import type { Urls } from '../../http/urls.js'
 import type { Actor } from '../../platform/auth/actor.js'
@@ -136,7 +136,7 @@ export function createDocumentsService(deps: {
     get,
     resolve,
 
-    async list(actor: Actor, query: ListDocuments) {
+    async list(actor: Actor, query: ListDocuments & Counting) {
       const sort = documentSort(query.ordering ?? 'id')
       return repo.list(db, actor, query, pageRequest(query, sort), sort)
     },
@@ -211,14 +211,14 @@ export function createDocumentsService(deps: {
     },
 
     /** Aliases of live documents the actor may see; with `ref`, of that document only. */
-    async listAliases(actor: Actor, query: ListAliases, ref?: string) {
+    async listAliases(actor: Actor, query: ListAliases & Counting, ref?: string) {
       const sort = aliasSort(query.ordering ?? 'alias')
       const document_id = ref === undefined ? undefined : (await get(actor, ref)).id
       return deps.aliases.list(db, actor, 'live', { ...query, document_id }, pageRequest(query, sort), sort)
     },
 
     /** Aliases held (reserved) by archived documents the actor may see. */
-    async listReservedAliases(actor: Actor, query: ListAliases) {
+    async listReservedAliases(actor: Actor, query: ListAliases & Counting) {
       const sort = aliasSort(query.ordering ?? 'alias')
       return deps.aliases.list(db, actor, 'archived', query, pageRequest(query, sort), sort)
     },

@@ -109,7 +109,7 @@ export const usersRepository = {
         eb.or([eb(sql`lower(last_name)`, 'like', pattern), eb(sql`lower(email)`, 'like', pattern)]),
       )
     }
-    return fetchPage(q, page, sort, 'users.id')
+    return fetchPage(db, q, page, sort, 'users.id')
   },
 
   /**

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { UserRow } from '../../db/schema.js'
 import { writePrecondition } from '../../http/conditional.js'
+import { listQuery } from '../../http/pagination.js'
 import { sendItem, sendPage } from '../../http/replies.js'
 import { IdParams, problems } from '../../http/schemas.js'
 import type { Urls } from '../../http/urls.js'
@@ -66,7 +67,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = a
         response: { 200: UserPage, ...problems(400) },
       },
     },
-    async (req, reply) => sendPage(req, reply, app.urls, await users.list(req.actor, req.query), present),
+    async (req, reply) =>
+      sendPage(req, reply, app.urls, await users.list(req.actor, listQuery(req)), present),
   )
 
   app.get(

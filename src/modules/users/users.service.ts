@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js'
 import type { UserRow, UserUpdate } from '../../db/schema.js'
 import type { Precondition } from '../../http/conditional.js'
-import { pageRequest } from '../../http/pagination.js'
+import { type Counting, pageRequest } from '../../http/pagination.js'
 import { AppError, fail } from '../../http/problem.js'
 import type { Urls } from '../../http/urls.js'
 import type { ArchiveHook } from '../../platform/archive/archive.js'
@@ -86,7 +86,7 @@ export function createUsersService(deps: {
     get: (actor: Actor, id: number): Promise<UserRow> =>
       items.read('users', actor, id, (db) => repo.findVisible(db, actor, id)),
 
-    async list(actor: Actor, query: ListUsers) {
+    async list(actor: Actor, query: ListUsers & Counting) {
       const sort = userSort(query.ordering ?? 'id')
       return repo.list(db, actor, query, pageRequest(query, sort), sort)
     },

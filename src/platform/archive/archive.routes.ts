@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { type TObject, Type } from 'typebox'
 import { fetchPage, type Sort } from '../../db/pagination.js'
 import { etag, writePrecondition } from '../../http/conditional.js'
-import { pageRequest } from '../../http/pagination.js'
+import { listQuery, pageRequest } from '../../http/pagination.js'
 import { prefersMinimal, sendItem, sendMinimal, sendPage } from '../../http/replies.js'
 import { IdParams, Page, PageQuery, problems } from '../../http/schemas.js'
 import type { Actor } from '../auth/actor.js'
@@ -114,7 +114,13 @@ export function archiveRoutes<Row extends { id: number; version: number }>(
       async (req, reply) => {
         const sort = archiveSort(req.query.ordering ?? 'purge_at')
         const rows = archive.listQuery(type, req.actor, req.query) as never
-        const slice = await fetchPage<ArchivedRow>(rows, pageRequest(req.query, sort), sort, 'id')
+        const slice = await fetchPage<ArchivedRow>(
+          app.db,
+          rows,
+          pageRequest(listQuery(req), sort),
+          sort,
+          'id',
+        )
         const items = (await load(slice.items as unknown as Row[])) as unknown as ArchivedRow[]
         return sendPage(req, reply, urls, { ...slice, items }, (row) => listed(row))
       },
