@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   email_taken: { status: 409, meaning: 'Another account, live or archived, has this email' },
   alias_taken: { status: 409, meaning: 'Another live document has this alias' },
   alias_reserved: { status: 409, meaning: 'An archived document keeps this alias until it is purged' },
+  invalid_transition: {
+    status: 409,
+    meaning: 'The status cannot move there from the current one: see `current` and `allowed`',
+  },
   gone: { status: 410, meaning: 'The item was purged' },
   precondition_failed: { status: 412, meaning: '`If-Match` does not name the current ETag' },
   payload_too_large: { status: 413, meaning: 'The body or a field is over its size limit' },
