@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox'
+import { LIST_KEYWORD } from './lists.js'
 import { ERROR_CODES, type ErrorCode } from './problem.js'
 import { TIMESTAMP_KEYWORD } from './timestamps.js'
 
@@ -22,6 +23,15 @@ export const TimestampInput = (description: string) =>
     format: 'date-time',
     [TIMESTAMP_KEYWORD]: true,
     description: `${description}. RFC 3339, e.g. \`2026-01-31T12:00:00Z\` or \`2026-01-31T13:00:00.5+01:00\``,
+  })
+/**
+ * A query parameter naming one or more of `values`: comma-separated (`?status=a,b`), repeated
+ * (`?status=a&status=b`), or both. An item matches any of them.
+ */
+export const OneOrMore = <const V extends string>(values: readonly V[], description: string) =>
+  Type.Array(Type.Enum(values), {
+    [LIST_KEYWORD]: true,
+    description: `${description}: one or more, comma-separated (\`a,b\`) or repeated (\`?x=a&x=b\`)`,
   })
 export const Url = Type.String({ format: 'uri' })
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
