@@ -154,6 +154,8 @@ export interface WorkflowTransitionsTable {
   from_status: string | null
   to_status: string
   at: Date
+  /** When the item had entered from_status (null for the creation): the time spent there is at - from_at. */
+  from_at: Date | null
 }
 
 export type ApplicationRow = Selectable<ApplicationsTable>

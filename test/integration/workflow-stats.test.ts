@@ -39,6 +39,11 @@ async function lived(owner: TestUser, type: Type, fields: object, history: [stri
   for (const [status, at] of history)
     await sql`UPDATE workflow_transitions SET at = ${new Date(at)}
       WHERE resource_type = ${type} AND resource_id = ${id} AND to_status = ${status}`.execute(t.db)
+  // Each move keeps when the item had entered the status it left: the time before, dated too.
+  await sql`UPDATE workflow_transitions m SET from_at = entered.at FROM workflow_transitions entered
+    WHERE m.resource_type = ${type} AND m.resource_id = ${id}
+      AND entered.resource_type = m.resource_type AND entered.resource_id = m.resource_id
+      AND entered.to_status = m.from_status`.execute(t.db)
   const changedAt = new Date(history.at(-1)![1])
   await sql`UPDATE ${sql.table(type)} SET created_at = ${new Date(createdAt)}, status_changed_at = ${changedAt}
     WHERE id = ${id}`.execute(t.db)

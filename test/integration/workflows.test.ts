@@ -153,7 +153,7 @@ describe.each(RESOURCES)('$type: the status workflow', ({ type, workflow, fields
     })
     const transitions = await t.db
       .selectFrom('workflow_transitions')
-      .select(['from_status', 'to_status', 'owner_id', 'at'])
+      .select(['from_status', 'to_status', 'owner_id', 'at', 'from_at'])
       .where('resource_type', '=', type)
       .where('resource_id', '=', item.id)
       .orderBy('at')
@@ -164,12 +164,14 @@ describe.each(RESOURCES)('$type: the status workflow', ({ type, workflow, fields
         to_status: workflow.initial,
         owner_id: owner.user.id,
         at: new Date(item.created_at),
+        from_at: null,
       },
       {
         from_status: workflow.initial,
         to_status: to,
         owner_id: owner.user.id,
         at: new Date(moved.json().status_changed_at),
+        from_at: new Date(item.status_changed_at),
       },
     ])
   })

@@ -11,8 +11,11 @@ import { nullsLast } from '../pagination.js'
 //
 // workflow_transitions is the history of every item's status, one row per status it entered (its
 // creation included, from NULL), written in the transaction of the move: what the stats count. A
-// workflow never leads back to a status (checked by defineWorkflow), so the key holds. Its rows are
-// erased with their item on purge (an archive hook); the owner's foreign key is the safety net.
+// workflow never leads back to a status (checked by defineWorkflow), so the key holds. A move also
+// keeps when the item had entered the status it left (from_at), so the time spent there needs no join.
+// Rows go with their item when it is purged (the archive's erasure, in the purge's transaction). No
+// foreign key to the owner: its check would lock the owner's row in every move, and concurrent moves
+// of one owner's items would queue on that row.
 export async function up(db: Kysely<unknown>): Promise<void> {
   const archiveColumns = sql`
       deleted_at        timestamptz(3),
@@ -94,11 +97,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TABLE workflow_transitions (
       resource_type text NOT NULL,
       resource_id   bigint NOT NULL,
-      owner_id      bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      owner_id      bigint NOT NULL,
       from_status   text CHECK (from_status <> to_status),
       to_status     text NOT NULL,
       at            timestamptz(3) NOT NULL,
-      PRIMARY KEY (resource_type, resource_id, to_status)
+      from_at       timestamptz(3),
+      PRIMARY KEY (resource_type, resource_id, to_status),
+      CHECK ((from_status IS NULL) = (from_at IS NULL))
     )`.execute(db)
-  await sql`CREATE INDEX workflow_transitions_owner_idx ON workflow_transitions (owner_id)`.execute(db)
+  // The stats read the moves into terminal statuses and along the path: of everyone's items (an admin)
+  // by status, of one owner's (a user's own) by owner.
+  await sql`CREATE INDEX workflow_transitions_status_idx ON workflow_transitions (resource_type, to_status, resource_id)`.execute(
+    db,
+  )
+  await sql`CREATE INDEX workflow_transitions_owner_idx ON workflow_transitions (owner_id, resource_type, to_status)`.execute(
+    db,
+  )
 }

@@ -102,6 +102,7 @@ export function createWorkflowItems<S extends string, Row extends WorkflowRow<S>
             from: null,
             to: row.status,
             at: row.status_changed_at,
+            fromAt: null,
           }),
       )
     },
@@ -121,7 +122,9 @@ export function createWorkflowItems<S extends string, Row extends WorkflowRow<S>
         actor,
         filters,
       )
-      return workflowStats(deps.db, type, workflow, selected as never)
+      // One owner's items: the history is read through the owner index too.
+      const owner = actor.role === 'admin' ? (filters.owner_id ?? null) : actor.id
+      return workflowStats(deps.db, type, workflow, selected as never, owner)
     },
   }
 
@@ -166,6 +169,7 @@ export function createWorkflowItems<S extends string, Row extends WorkflowRow<S>
           from: before.status,
           to: after.status,
           at: after.status_changed_at,
+          fromAt: before.status_changed_at,
         })
       },
       action: moves ? 'status_changed' : 'updated',

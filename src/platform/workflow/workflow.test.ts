@@ -65,6 +65,14 @@ describe('a workflow table', () => {
     ['an open status without moves', { terminal: ['c'] }, 'terminal: x has no moves but is not terminal'],
     ['an initial status that is not a start', { starts: ['b'] }, 'starts: must include the initial a'],
     ['a start off the path', { starts: ['a', 'x'] }, 'starts: x is not a stage of the path'],
+    [
+      'an open status off the path',
+      {
+        statuses: ['a', 'b', 'c', 'x', 'h'],
+        transitions: { ...table.transitions, a: ['b', 'x', 'h'], h: ['b'] },
+      },
+      'terminal: h is off the path, so it must be terminal',
+    ],
     ['a path that skips a move', { path: ['a', 'c'] }, 'path: a → c is not a move'],
     [
       'a path that does not end in a terminal status',
@@ -74,7 +82,11 @@ describe('a workflow table', () => {
     ['a status listed twice', { statuses: ['a', 'b', 'c', 'x', 'a'] }, 'statuses: a status is listed twice'],
     [
       'a status no start leads to',
-      { statuses: ['a', 'b', 'c', 'x', 'y'], transitions: { ...table.transitions, y: ['c'] } },
+      {
+        statuses: ['a', 'b', 'c', 'x', 'y'],
+        transitions: { ...table.transitions, y: [] },
+        terminal: ['c', 'x', 'y'],
+      },
       'transitions: y cannot be reached from a start',
     ],
     [

@@ -73,6 +73,10 @@ export function problemsOf<S extends string>(table: WorkflowTable<S>): string[] 
     if (next !== undefined && !table.transitions[stage]?.includes(next))
       problems.push(`path: ${stage} → ${next} is not a move`)
   })
+  // The stats tell how far an item got by the stage it left the path from: off the path, a status ends.
+  for (const status of table.statuses)
+    if (!table.path.includes(status) && !table.terminal.includes(status))
+      problems.push(`terminal: ${status} is off the path, so it must be terminal`)
   const last = table.path.at(-1)
   if (last === undefined || !table.terminal.includes(last))
     problems.push('path: must end in a terminal status')
