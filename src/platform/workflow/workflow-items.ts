@@ -39,8 +39,8 @@ type Body = Record<string, unknown> & { status?: string }
  *   first to commit wins and the others match nothing: each is refused with 409 `invalid_transition`
  *   naming the status the item moved to meanwhile (If-Match, checked first, makes it a 412).
  * - A move sets `status_changed_at`, sets the columns the resource stamps when a status is entered
- *   (`stamps`: an application's `applied_at`) unless they have a value or the write sets them, records
- *   its transition, and is recorded in the change log as `status_changed` (before and after).
+ *   (`stamps`: an application's `applied_at`) when the item would have no value in them, records its
+ *   transition, and is recorded in the change log as `status_changed` (before and after).
  */
 export function createWorkflowItems<S extends string, Row extends WorkflowRow<S>, New extends object>(deps: {
   type: ResourceType
@@ -150,14 +150,8 @@ export function createWorkflowItems<S extends string, Row extends WorkflowRow<S>
           ? { ...columns, ...stamped(to, columns, before), status: to, status_changed_at: sql`now()` }
           : columns
         const after = await rows.update(tx, actor, id, set, precondition, statusIs(table, from))
-        if (!after && before.status !== from)
-          invalidTransition(
-            workflow,
-            item(id),
-            before.status,
-            to,
-            `${item(id)} moved to ${before.status} meanwhile`,
-          )
+        // Another move won: the status is no longer the one this move was judged from.
+        if (!after && before.status !== from) invalidTransition(workflow, item(id), before.status, to, from)
         return after
       },
       effects: async (tx, before, after) => {

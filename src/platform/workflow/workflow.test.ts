@@ -106,6 +106,12 @@ describe('a workflow table', () => {
     expect(error.code).toBe('invalid_transition')
     expect(error.extras).toEqual({ current: 'a', requested: 'c', allowed: ['b', 'x'] })
     expect(error.message).toBe('Item 7 is a: a → c is not a move of the test workflow; it can move to b, x.')
+    // Judged from a status the item left meanwhile: the move may be allowed from where it is now.
+    const raced = thrown(() => invalidTransition(workflow, 'Item 7', 'b', 'x', 'a'))
+    expect(raced.extras).toEqual({ current: 'b', requested: 'x', allowed: ['c', 'x'] })
+    expect(raced.message).toBe(
+      'Item 7 moved from a to b while this request moved it to x; from b, it can move to c, x.',
+    )
     const terminal = thrown(() => invalidTransition(workflow, 'Item 7', 'x', 'a'))
     expect(terminal.extras).toMatchObject({ current: 'x', allowed: [] })
     expect(terminal.message).toMatch(/x is terminal\.$/)

@@ -118,22 +118,25 @@ export function defineWorkflow<const S extends string>(name: string, table: Work
 
 /**
  * 409 `invalid_transition`: the item cannot move from `current` to `requested`. The body names both
- * and lists the moves allowed from `current` (empty once terminal), so a client can offer them.
+ * and lists the moves allowed from `current` (empty once terminal), so a client can offer them. With
+ * `judgedFrom`, the move was judged from that status and the item left it while the request ran
+ * (another move won the race): the request's move may well be allowed from `current`, but it was not
+ * made from there, so the client decides again.
  */
 export function invalidTransition<S extends string>(
   workflow: Workflow<S>,
   item: string,
   current: S,
   requested: S,
-  reason?: string,
+  judgedFrom?: S,
 ): never {
   const allowed = workflow.allowed(current)
   const options = allowed.length > 0 ? `it can move to ${allowed.join(', ')}` : `${current} is terminal`
-  throw new AppError(
-    'invalid_transition',
-    `${reason ?? `${item} is ${current}`}: ${current} → ${requested} is not a move of the ${workflow.name} workflow; ${options}.`,
-    { current, requested, allowed: [...allowed] },
-  )
+  const detail =
+    judgedFrom === undefined
+      ? `${item} is ${current}: ${current} → ${requested} is not a move of the ${workflow.name} workflow; ${options}.`
+      : `${item} moved from ${judgedFrom} to ${current} while this request moved it to ${requested}; from ${current}, ${options}.`
+  throw new AppError('invalid_transition', detail, { current, requested, allowed: [...allowed] })
 }
 
 /** 400 for a status an item cannot be created at. */
