@@ -14,7 +14,7 @@ declare module 'autocannon' {
     }
 
     interface Request {
-      method?: 'GET' | 'POST'
+      method?: 'GET' | 'POST' | 'PATCH'
       path?: string
       headers?: Record<string, string>
       body?: string

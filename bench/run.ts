@@ -2,8 +2,8 @@
  * `npm run bench`: the built server on a real PostgreSQL holding 10,000 users, measured in the same run
  * as a bare Fastify route, so its numbers read as ratios to what this machine can do at all.
  *
- * 1. (Re)creates the database `custodian_bench`, migrates it with the CLI and seeds it (users, and
- *    documents with one alias each).
+ * 1. (Re)creates the database `custodian_bench`, migrates it with the CLI and seeds it (users,
+ *    documents with one alias each, 100,000 applications with their status histories).
  * 2. Starts, as child processes on free ports of 127.0.0.1: the bare server, Custodian with its token
  *    cache (the default) and Custodian without it (TOKEN_CACHE_SECONDS=0).
  * 3. Measures, in BENCH_ROUNDS rounds, each scenario right after the bare route, each for
@@ -17,7 +17,7 @@
  * BENCH_CONNECTIONS (16), BENCH_DATABASE_URL (maintenance connection,
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_DATABASE_NAME (custodian_bench: two checkouts
  * benchmarking on one server need different names), BENCH_ONLY (run only the scenarios whose name
- * contains it, e.g. `documents`), BENCH_PURGE_ROWS (below), BENCH_RELAY (0 skips the relay;
+ * contains it, e.g. `documents` or `applications`), BENCH_PURGE_ROWS (below), BENCH_RELAY (0 skips the relay;
  * BENCH_RELAY_EVENTS, BENCH_RELAY_SECONDS, BENCH_AMQP_URL: see bench/relay.ts).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
@@ -56,6 +56,10 @@ const settings = {
   pipelining: 1,
   users: 10_000,
   documents: 10_000,
+  /** Applications: the reader holds a tenth of those with a history, the mover the ones it moves. */
+  applications: 100_000,
+  moverApplications: 20_000,
+  moveConnections: 32,
   tokenCacheSeconds: 10,
   rateLimitMax: 1_000_000_000,
 }
@@ -76,6 +80,13 @@ const DOC_ALIAS = 'bench-doc'
 const PASSWORD = 'bench-password'
 const READER_EMAIL = 'reader@bench.example'
 const ADMIN_EMAIL = 'admin@bench.example'
+const MOVER_EMAIL = 'mover@bench.example'
+const STATS_ADMIN = 'GET /applications/stats, admin (all 100,000 applications)'
+const STATS_USER = 'GET /applications/stats, a user with 10,000 applications'
+const MOVE = 'PATCH /applications/{id} status move, 32 clients'
+const EDIT = 'PATCH /applications/{id} notes (no move), 32 clients'
+/** The main path of an application: the move scenario walks the mover's applications along it. */
+const APPLICATION_PATH = ['saved', 'applied', 'screening', 'interviewing', 'offer', 'accepted']
 
 // biome-ignore format: a table
 const FIRST_NAMES = [
@@ -242,7 +253,7 @@ async function seed(databaseUrl: string) {
         INSERT INTO users
           (email, password_hash, first_name, last_name, address, country, role, created_at, updated_at)
         SELECT
-          CASE i WHEN 1 THEN ${READER_EMAIL} WHEN 2 THEN ${ADMIN_EMAIL}
+          CASE i WHEN 1 THEN ${READER_EMAIL} WHEN 2 THEN ${ADMIN_EMAIL} WHEN 3 THEN ${MOVER_EMAIL}
             ELSE lower(first_name || '.' || last_name) || '.' || i || '@bench.example' END,
           ${passwordHash}, first_name, last_name, i || ' Bench Street', country,
           CASE i WHEN 2 THEN 'admin' ELSE 'user' END,
@@ -260,13 +271,14 @@ async function seed(databaseUrl: string) {
         ) AS generated
         RETURNING id, email
       )
-      SELECT id::integer AS id, email FROM inserted WHERE email IN (${READER_EMAIL}, ${ADMIN_EMAIL})`
+      SELECT id::integer AS id, email FROM inserted WHERE email IN (${READER_EMAIL}, ${ADMIN_EMAIL}, ${MOVER_EMAIL})`
     // Fresh statistics, or the first queries are planned for an empty table.
     await sql`ANALYZE users`
     const reader = known.find((u) => u.email === READER_EMAIL)
     const admin = known.find((u) => u.email === ADMIN_EMAIL)
-    if (!reader || !admin) throw new Error('seeding did not create the known users')
-    return { readerId: reader.id, adminId: admin.id }
+    const mover = known.find((u) => u.email === MOVER_EMAIL)
+    if (!reader || !admin || !mover) throw new Error('seeding did not create the known users')
+    return { readerId: reader.id, adminId: admin.id, moverId: mover.id }
   } finally {
     await sql.end()
   }
@@ -291,6 +303,81 @@ async function seedDocuments(databaseUrl: string, readerId: number) {
     await sql`ANALYZE documents`
     await sql`ANALYZE document_aliases`
     return { documentId: doc.id }
+  } finally {
+    await sql.end()
+  }
+}
+
+/**
+ * Inserts `settings.applications` applications with their status history (workflow_transitions), as
+ * the API would have left them. The first ones have varied histories over 2026, spread over the users
+ * (every eighth the reader's: 10,000): by id modulo 20, a fifth still saved, some withdrawn, applied,
+ * rejected at each stage, interviewing, at an offer, declined, accepted; a third of those that got
+ * past saved were created as applied; each step took 1 to 10 days. The last `moverApplications` are
+ * the mover's, all saved: the move scenario walks them along the main path.
+ */
+async function seedApplications(databaseUrl: string, readerId: number, moverId: number) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  const varied = settings.applications - settings.moverApplications
+  try {
+    // Per id: the furthest stage of the main path reached (0 = saved … 5 = accepted), how it ended off
+    // the path (null: open, or accepted), and the stage it was created at.
+    const spec = sql`
+      SELECT id,
+             (ARRAY[0,0,0,0,0,0,1,1,1,1,1,2,2,2,3,3,4,4,5,5])[id % 20 + 1] AS furthest,
+             (ARRAY[NULL,NULL,NULL,NULL,'withdrawn','withdrawn',NULL,NULL,'rejected','rejected','rejected',
+                    NULL,'rejected','rejected',NULL,'rejected',NULL,'declined',NULL,NULL])[id % 20 + 1] AS ended
+      FROM generate_series(1, ${varied}::int) AS id`
+    const path = sql.json(APPLICATION_PATH)
+    await sql`
+      INSERT INTO applications (id, owner_id, company, position, source, status, applied_at,
+                                status_changed_at, created_at, updated_at)
+      OVERRIDING SYSTEM VALUE
+      SELECT id, owner, 'Company ' || (id % 5000), 'Position ' || (id % 300),
+             (ARRAY['LinkedIn', 'Referral', 'Job board', NULL])[id % 4 + 1],
+             coalesce(ended, ${path} ->> furthest),
+             CASE WHEN furthest >= 1 THEN created + (CASE WHEN start = 1 THEN 0 ELSE 1 + id % 10 END) * interval '1 day' END,
+             created + ((furthest - start) * (1 + id % 10) + CASE WHEN ended IS NULL THEN 0 ELSE 3 END) * interval '1 day',
+             created, created
+      FROM (
+        SELECT spec.*,
+               CASE WHEN id % 8 = 0 THEN ${readerId} ELSE 4 + (id * 7919) % ${settings.users - 3} END AS owner,
+               CASE WHEN furthest >= 1 AND id % 3 = 0 THEN 1 ELSE 0 END AS start,
+               timestamptz '2026-01-01' + (id % 300) * interval '1 day' + (id % 1440) * interval '1 minute' AS created
+        FROM (${spec}) AS spec
+      ) AS a`
+    // Each step of the path took (1 + id % 10) days; an ending off the path came 3 days after the last stage.
+    await sql`
+      INSERT INTO workflow_transitions (resource_type, resource_id, owner_id, from_status, to_status, at, from_at)
+      SELECT 'applications', a.id, a.owner_id,
+             CASE WHEN j = s.start THEN NULL ELSE ${path} ->> (j - 1) END, ${path} ->> j,
+             a.created_at + (j - s.start) * (1 + a.id % 10) * interval '1 day',
+             CASE WHEN j = s.start THEN NULL ELSE a.created_at + (j - 1 - s.start) * (1 + a.id % 10) * interval '1 day' END
+      FROM applications a
+      JOIN (SELECT spec.*, CASE WHEN furthest >= 1 AND id % 3 = 0 THEN 1 ELSE 0 END AS start FROM (${spec}) AS spec) s
+        ON s.id = a.id
+      CROSS JOIN LATERAL generate_series(s.start, s.furthest) AS j`
+    await sql`
+      INSERT INTO workflow_transitions (resource_type, resource_id, owner_id, from_status, to_status, at, from_at)
+      SELECT 'applications', a.id, a.owner_id, ${path} ->> s.furthest, s.ended, a.status_changed_at,
+             a.status_changed_at - interval '3 days'
+      FROM applications a JOIN (${spec}) AS s ON s.id = a.id
+      WHERE s.ended IS NOT NULL`
+    const [{ first }] = await sql<[{ first: number }]>`
+      WITH inserted AS (
+        INSERT INTO applications (id, owner_id, company, position, status, created_at, updated_at, status_changed_at)
+        OVERRIDING SYSTEM VALUE
+        SELECT id, ${moverId}, 'Mover ' || id, 'Position', 'saved', now(), now(), now()
+        FROM generate_series(${varied + 1}::int, ${settings.applications}::int) AS id
+        RETURNING id, owner_id, created_at)
+      , history AS (
+        INSERT INTO workflow_transitions (resource_type, resource_id, owner_id, from_status, to_status, at)
+        SELECT 'applications', id, owner_id, NULL, 'saved', created_at FROM inserted)
+      SELECT min(id)::integer AS first FROM inserted`
+    await sql`SELECT setval(pg_get_serial_sequence('applications', 'id'), ${settings.applications})`
+    await sql`ANALYZE applications`
+    await sql`ANALYZE workflow_transitions`
+    return { firstMoverApplication: first }
   } finally {
     await sql.end()
   }
@@ -339,23 +426,29 @@ interface Scenario {
   headers: Record<string, string>
   /** A POST body; `[<id>]` in it is replaced by a unique id per request (a new email per sign-up). */
   body?: string
-  /** Fewer connections than the default, where queueing would hide what is measured. */
+  /** A different request each time (a PATCH of the next item), instead of `path` and `body`. */
+  next?: () => { method: 'PATCH'; path: string; body: string }
+  /** Fewer (or more) connections than the default, where queueing would hide what is measured. */
   connections?: number
   /** What a right answer looks like: checked once before measuring, so the bench measures what it says. */
   expect: (body: Record<string, unknown>) => boolean
 }
 
 async function checkScenario(scenario: Scenario) {
-  const method = scenario.body === undefined ? 'GET' : 'POST'
-  const response = await fetch(scenario.server.url + scenario.path, {
-    method,
-    headers: scenario.headers,
+  const request = scenario.next?.() ?? {
+    method: scenario.body === undefined ? 'GET' : 'POST',
+    path: scenario.path,
     body: scenario.body?.replaceAll('[<id>]', `check-${Date.now()}`),
+  }
+  const response = await fetch(scenario.server.url + request.path, {
+    method: request.method,
+    headers: scenario.headers,
+    body: request.body,
   })
   const text = await response.text()
-  if (response.status !== (method === 'GET' ? 200 : 201) || !scenario.expect(JSON.parse(text))) {
+  if (response.status !== (request.method === 'POST' ? 201 : 200) || !scenario.expect(JSON.parse(text))) {
     throw new Error(
-      `${scenario.name}: ${method} ${scenario.path} answered ${response.status} ${text.slice(0, 300)}`,
+      `${scenario.name}: ${request.method} ${request.path} answered ${response.status} ${text.slice(0, 300)}`,
     )
   }
 }
@@ -469,12 +562,15 @@ let postSequence = 0
 
 async function measure(label: string, scenario: Scenario, maintenance: postgres.Sql): Promise<Measurement> {
   // A new id for every POST body (autocannon's own `idReplacement` miscounts Content-Length and hangs).
-  const { body } = scenario
+  const { body, next } = scenario
   const options: autocannon.Options = {
     url: scenario.server.url + scenario.path,
     headers: scenario.headers,
     connections: scenario.connections ?? settings.connections,
     pipelining: settings.pipelining,
+    ...(next !== undefined && {
+      requests: [{ headers: scenario.headers, setupRequest: (request) => ({ ...request, ...next() }) }],
+    }),
     ...(body !== undefined && {
       requests: [
         {
@@ -714,9 +810,11 @@ async function main(): Promise<number> {
     env: custodianEnv(databaseUrl),
   })
   step(`seeding ${settings.users.toLocaleString('en-US')} users`)
-  const { readerId } = await seed(databaseUrl)
+  const { readerId, moverId } = await seed(databaseUrl)
   step(`seeding ${settings.documents.toLocaleString('en-US')} documents with aliases`)
   const { documentId } = await seedDocuments(databaseUrl, readerId)
+  step(`seeding ${settings.applications.toLocaleString('en-US')} applications with their histories`)
+  const { firstMoverApplication } = await seedApplications(databaseUrl, readerId, moverId)
 
   step('starting the servers')
   const custodian = (tokenCacheSeconds: number) => ({
@@ -746,6 +844,7 @@ async function main(): Promise<number> {
   // Tokens live in the database: both Custodian servers accept them.
   const readerAuth = { authorization: `Bearer ${await issueToken(cached, READER_EMAIL)}` }
   const adminAuth = { authorization: `Bearer ${await issueToken(cached, ADMIN_EMAIL)}` }
+  const moverAuth = { authorization: `Bearer ${await issueToken(cached, MOVER_EMAIL)}` }
 
   const readSelf = (server: Server) => ({
     server,
@@ -799,6 +898,55 @@ async function main(): Promise<number> {
     // The trusted local proxy says the client is at a Swisscom address: one offline lookup per sign-up.
     { name: GATE_ON, ...signUp(cached, { 'x-forwarded-for': '195.186.1.1' }) },
   ]
+  // Request k moves the mover's application (k mod n) one stage along the main path: the first n
+  // requests saved → applied, the next n applied → screening, and so on. In-flight requests are far
+  // fewer than n, so each move finds its application where the previous sweep left it.
+  let moves = 0
+  const nextMove = () => {
+    const n = settings.moverApplications
+    const stage = 1 + Math.floor(moves / n)
+    const status = APPLICATION_PATH[stage]
+    if (status === undefined) throw new Error(`the move scenario ran out of moves after ${moves}`)
+    const id = firstMoverApplication + (moves++ % n)
+    return { method: 'PATCH' as const, path: `/api/v1/applications/${id}`, body: JSON.stringify({ status }) }
+  }
+  let edits = 0
+  const nextEdit = () => ({
+    method: 'PATCH' as const,
+    path: `/api/v1/applications/${firstMoverApplication + (edits % settings.moverApplications)}`,
+    body: JSON.stringify({ notes: `edit ${++edits}` }),
+  })
+  const stats = (headers: Record<string, string>, total: number) => ({
+    server: cached,
+    path: '/api/v1/applications/stats',
+    headers,
+    // An aggregate over every application counted: two at a time keep the queue from burying its cost.
+    connections: 2,
+    expect: (body: Record<string, unknown>) => body.total === total && Array.isArray(body.funnel),
+  })
+  allScenarios.push(
+    { name: STATS_ADMIN, ...stats(adminAuth, settings.applications) },
+    { name: STATS_USER, ...stats(readerAuth, (settings.applications - settings.moverApplications) / 8) },
+    {
+      name: MOVE,
+      server: cached,
+      path: '/api/v1/applications',
+      headers: { ...moverAuth, 'content-type': 'application/json' },
+      next: nextMove,
+      connections: settings.moveConnections,
+      expect: (body) => typeof body.status === 'string' && body.status !== 'saved',
+    },
+    // The same write without a move, for comparison: what a move adds is its guard and its transition.
+    {
+      name: EDIT,
+      server: cached,
+      path: '/api/v1/applications',
+      headers: { ...moverAuth, 'content-type': 'application/json' },
+      next: nextEdit,
+      connections: settings.moveConnections,
+      expect: (body) => typeof body.notes === 'string',
+    },
+  )
   const scenarios = allScenarios.filter((s) => s.name.includes(ONLY))
   if (scenarios.length === 0) throw new Error(`BENCH_ONLY=${ONLY} matches no scenario`)
   for (const scenario of [bare, ...scenarios]) await checkScenario(scenario)
@@ -918,8 +1066,9 @@ async function main(): Promise<number> {
 
 // The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
 // Rounds, plus seeding and purging the expired rows (a few minutes for a million on 2 cores).
+const SCENARIOS = 11
 const budgetSeconds =
-  180 + settings.rounds * 7 * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
+  180 + settings.rounds * SCENARIOS * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
 setTimeout(() => {
   console.error(`bench: still running after ${budgetSeconds} s: giving up`)
   void exit(1)

@@ -1,7 +1,9 @@
 import type { Config } from './config.js'
 import type { DatabaseHandle } from './db/database.js'
 import { createServer } from './http/server.js'
+import { applicationsModule } from './modules/applications/applications.plugin.js'
 import { documentsModule } from './modules/documents/documents.plugin.js'
+import { leadsModule } from './modules/leads/leads.plugin.js'
 import { usersModule } from './modules/users/users.plugin.js'
 import { usersRepository } from './modules/users/users.repository.js'
 import { archivePlugin } from './platform/archive/archive.plugin.js'
@@ -51,6 +53,8 @@ export async function buildApp({ config, database, logStream, jobs = false }: Ap
   await app.register(geolocationPlugin)
   await app.register(usersModule)
   await app.register(documentsModule)
+  await app.register(applicationsModule)
+  await app.register(leadsModule)
   await app.register(healthPlugin)
   return app
 }

@@ -55,10 +55,16 @@ describe('loadConfig', () => {
   it('gives documents 1 MiB of content by default, and their write routes a body limit that fits it', () => {
     const config = loadConfig({})
     expect(config.documentMaxBytes).toBe(1_048_576)
-    expect(config.retentionDays).toEqual({ users: 30, documents: 30 })
+    expect(config.retentionDays).toEqual({ users: 30, documents: 30, applications: 30, leads: 30 })
     expect(documentBodyLimit(config)).toBeGreaterThanOrEqual(2 * config.documentMaxBytes)
     const small = loadConfig({ DOCUMENT_MAX_BYTES: '1000', BODY_LIMIT_BYTES: '5000000' })
     expect(documentBodyLimit(small)).toBe(5_000_000)
     expect(loadConfig({ ARCHIVE_RETENTION_DAYS_DOCUMENTS: '7' }).retentionDays.documents).toBe(7)
+    expect(
+      loadConfig({ ARCHIVE_RETENTION_DAYS: '20', ARCHIVE_RETENTION_DAYS_LEADS: '90' }).retentionDays,
+    ).toEqual({ users: 20, documents: 20, applications: 20, leads: 90 })
+    expect(() => loadConfig({ ARCHIVE_RETENTION_DAYS_APPLICATIONS: '0' })).toThrow(
+      /ARCHIVE_RETENTION_DAYS_APPLICATIONS must be >= 1/,
+    )
   })
 })

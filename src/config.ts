@@ -1,6 +1,14 @@
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import { type Static, Type } from 'typebox'
+import { type Static, type TInteger, type TOptional, Type } from 'typebox'
+import { RESOURCE_TYPES, type ResourceType } from './platform/resources/registry.js'
+
+/** ARCHIVE_RETENTION_DAYS_USERS, …_DOCUMENTS, …: one per resource of the registry. */
+const retentionVariable = (type: ResourceType) => `ARCHIVE_RETENTION_DAYS_${type.toUpperCase()}`
+const RetentionDays = Type.Integer({ minimum: 1, maximum: 3650 })
+const retentionVariables = Object.fromEntries(
+  RESOURCE_TYPES.map((type) => [retentionVariable(type), Type.Optional(RetentionDays)]),
+) as Record<string, TOptional<TInteger>>
 
 /**
  * The environment, as one schema. It is parsed once, at start, by `loadConfig` and passed down as a
@@ -17,8 +25,7 @@ const EnvSchema = Type.Object({
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   TRUST_PROXY: Type.String({ default: '127.0.0.0/8,::1' }),
   ARCHIVE_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
-  ARCHIVE_RETENTION_DAYS_USERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-  ARCHIVE_RETENTION_DAYS_DOCUMENTS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  ...retentionVariables,
   PURGE_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
   PURGE_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
   GEO_PROVIDER: Type.Union([Type.Literal('offline'), Type.Literal('ipapi')], { default: 'offline' }),
@@ -63,7 +70,7 @@ export interface Config {
   /** Proxies (IPs, CIDRs) whose X-Forwarded-For is believed; empty = none. */
   trustProxy: string[]
   /** Days an archived item is kept before it is purged, per type (ARCHIVE_RETENTION_DAYS_<TYPE>). */
-  retentionDays: { users: number; documents: number }
+  retentionDays: Record<ResourceType, number>
   /** How often this instance purges expired archive items (0: never; `custodian purge` still can). */
   purge: { intervalSeconds: number; batchSize: number }
   geo: {
@@ -134,10 +141,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    retentionDays: {
-      users: e.ARCHIVE_RETENTION_DAYS_USERS ?? e.ARCHIVE_RETENTION_DAYS,
-      documents: e.ARCHIVE_RETENTION_DAYS_DOCUMENTS ?? e.ARCHIVE_RETENTION_DAYS,
-    },
+    retentionDays: Object.fromEntries(
+      RESOURCE_TYPES.map((type) => [
+        type,
+        ((env as Record<string, unknown>)[retentionVariable(type)] as number | undefined) ??
+          e.ARCHIVE_RETENTION_DAYS,
+      ]),
+    ) as Record<ResourceType, number>,
     purge: { intervalSeconds: e.PURGE_INTERVAL_SECONDS, batchSize: e.PURGE_BATCH_SIZE },
     geo: {
       provider: e.GEO_PROVIDER,

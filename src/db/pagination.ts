@@ -63,6 +63,25 @@ export function timestampKey<Row>(expression: RawBuilder<unknown>, value: (row: 
   }
 }
 
+/**
+ * Where a missing timestamp sorts: after every real one (before them, descending). The latest instant a
+ * timestamp filter or cursor can name (timestamps.ts clamps to it), so a cursor can hold it.
+ */
+export const NO_TIMESTAMP = '9999-12-31T23:59:59.999Z'
+
+/**
+ * The sort expression of a nullable timestamp column, `coalesce(column, NO_TIMESTAMP)`: keyset pages
+ * compare `(key, id)` rows, which a NULL would make unknown (and lose rows). Indexes that serve the
+ * ordering are built on this same expression (migration 0005).
+ */
+export const nullsLast = (column: string): RawBuilder<unknown> =>
+  sql`coalesce(${sql.ref(column)}, ${sql.lit(NO_TIMESTAMP)}::timestamptz)`
+
+/** A sort key on a nullable timestamp: missing ones last, as `NO_TIMESTAMP` in cursors. */
+export function nullableTimestampKey<Row>(column: string, value: (row: Row) => Date | null): SortKey<Row> {
+  return timestampKey(nullsLast(column), (row) => value(row) ?? new Date(NO_TIMESTAMP))
+}
+
 /** The sort an `ordering` value names (`-` for descending) among a list's keys; unknown: 400. */
 export function sortFor<Row>(keys: Record<string, SortKey<Row>>, ordering: string): Sort<Row> {
   const descending = ordering.startsWith('-')

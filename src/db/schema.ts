@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ApplicationStatus } from '../modules/applications/status-workflow.js'
+import type { LeadStatus } from '../modules/leads/status-workflow.js'
 import type { ChangeAction } from '../platform/changes/actions.js'
 
 /** Row types of the tables, as the migrations create them. Ids are bigint identities read as numbers. */
@@ -10,6 +12,9 @@ export interface Database {
   outbox_offsets: OutboxOffsetsTable
   documents: DocumentsTable
   document_aliases: DocumentAliasesTable
+  applications: ApplicationsTable
+  leads: LeadsTable
+  workflow_transitions: WorkflowTransitionsTable
   idempotency_keys: IdempotencyKeysTable
 }
 
@@ -107,6 +112,55 @@ export type ChangeRow = Selectable<ChangesTable>
 export type DocumentRow = Selectable<DocumentsTable> & { aliases: string[] }
 export type NewDocumentRow = Insertable<DocumentsTable>
 export type DocumentUpdate = Updateable<DocumentsTable>
+
+/** The columns of every table whose rows follow a status workflow (migration 0005). */
+interface WorkflowColumns<Status extends string> extends ArchiveColumns {
+  id: Generated<number>
+  owner_id: number
+  status: Status
+  /** When the status last changed (the creation, for an item that never moved). */
+  status_changed_at: ColumnType<Date, Date | string | undefined, Date | string>
+  /** Bumped by every update; the strong ETag is derived from it. */
+  version: ColumnType<number, never, number>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface ApplicationsTable extends WorkflowColumns<ApplicationStatus> {
+  company: string
+  position: string
+  source: string | null
+  posting_url: string | null
+  location: string | null
+  notes: string | null
+  applied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface LeadsTable extends WorkflowColumns<LeadStatus> {
+  company: string
+  contact_name: string | null
+  contact_email: string | null
+  /** In the currency's minor unit; null with value_currency when the lead has no value yet. */
+  value_amount: number | null
+  value_currency: string | null
+  source: string | null
+  notes: string | null
+}
+
+/** One status an item entered, when, and from which (null: it was created at it). */
+export interface WorkflowTransitionsTable {
+  resource_type: string
+  resource_id: number
+  owner_id: number
+  from_status: string | null
+  to_status: string
+  at: Date
+  /** When the item had entered from_status (null for the creation): the time spent there is at - from_at. */
+  from_at: Date | null
+}
+
+export type ApplicationRow = Selectable<ApplicationsTable>
+export type LeadRow = Selectable<LeadsTable>
 
 /** The first response to a request sent with an Idempotency-Key, per caller (migration 0006). */
 export interface IdempotencyKeysTable {

@@ -33,6 +33,10 @@ export function precondition(ifMatch: string | undefined, required: boolean): Pr
   return [...versions]
 }
 
+/** Whether an item at `version` meets the condition (none, `*`, or one of the versions named). */
+export const satisfies = (precondition: Precondition, version: number): boolean =>
+  !Array.isArray(precondition) || precondition.includes(version)
+
 /**
  * Why an `If-Match` could not match whatever the item's version, for the detail of its 412: the
  * client forgot the quotes of an ETag (`If-Match: v5`), or sent a weak one. Null when it is well-formed.

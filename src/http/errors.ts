@@ -63,9 +63,26 @@ function collapseConstUnions(errors: AjvError[]): AjvError[] {
   return result
 }
 
+/**
+ * A nullable field (a union of a schema and null) that fails fails its schema: report that schema's
+ * problems, not also "must be null" and "must match a schema in anyOf".
+ */
+function collapseNullableUnions(errors: AjvError[]): AjvError[] {
+  let result = errors
+  for (const union of errors.filter((e) => e.keyword === 'anyOf')) {
+    const branch = (e: AjvError) =>
+      e !== union && e.instancePath === union.instancePath && e.schemaPath.startsWith(`${union.schemaPath}/`)
+    const isNull = (e: AjvError) =>
+      branch(e) && e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null'
+    if (!result.some(isNull) || !result.some((e) => branch(e) && !isNull(e))) continue
+    result = result.filter((e) => e !== union && !isNull(e))
+  }
+  return result
+}
+
 /** Maps Ajv's errors to field problems: a JSON Pointer into the body, or the parameter's name. */
 export function fieldProblems(errors: AjvError[], context: string | undefined): FieldProblem[] {
-  return collapseConstUnions(errors).map((e) => {
+  return collapseNullableUnions(collapseConstUnions(errors)).map((e) => {
     const params = e.params as { missingProperty?: string; additionalProperty?: string }
     const member = params.missingProperty ?? params.additionalProperty
     const path = member === undefined ? e.instancePath : `${e.instancePath}/${member}`

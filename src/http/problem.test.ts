@@ -90,8 +90,18 @@ describe('problem details', () => {
         },
       ])
     }
+    // A nullable field reports its schema's problems only, not "must be null" and the anyOf.
+    const nullable = Type.Object({ a: Type.Union([Type.String({ minLength: 2 }), Type.Null()]) })
+    expect(problems(nullable, { a: 5 }, false)).toEqual([{ pointer: '/a', detail: 'must be string' }])
+    expect(problems(nullable, { a: 'x' }, false)).toEqual([
+      { pointer: '/a', detail: 'must NOT have fewer than 2 characters' },
+    ])
     // Other unions keep Ajv's messages.
-    const nullable = Type.Object({ a: Type.Union([Type.String(), Type.Null()]) })
-    expect(problems(nullable, { a: 5 }, false).map((p) => p.detail)).toContain('must be string')
+    const either = Type.Object({ a: Type.Union([Type.String(), Type.Integer()]) })
+    expect(problems(either, { a: true }, false).map((p) => p.detail)).toEqual([
+      'must be string',
+      'must be integer',
+      'must match a schema in anyOf',
+    ])
   })
 })

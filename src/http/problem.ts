@@ -30,6 +30,10 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'The first request with this Idempotency-Key is still running: see `Retry-After`',
   },
+  invalid_transition: {
+    status: 409,
+    meaning: 'The status cannot move there from the current one: see `current` and `allowed`',
+  },
   gone: { status: 410, meaning: 'The item was purged' },
   precondition_failed: { status: 412, meaning: '`If-Match` does not name the current ETag' },
   payload_too_large: { status: 413, meaning: 'The body or a field is over its size limit' },

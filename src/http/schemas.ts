@@ -1,4 +1,5 @@
-import { type TSchema, Type } from 'typebox'
+import { type TProperties, type TSchema, Type } from 'typebox'
+import { LIST_KEYWORD } from './lists.js'
 import { ERROR_CODES, type ErrorCode } from './problem.js'
 import { TIMESTAMP_KEYWORD } from './timestamps.js'
 
@@ -23,6 +24,32 @@ export const TimestampInput = (description: string) =>
     [TIMESTAMP_KEYWORD]: true,
     description: `${description}. RFC 3339, e.g. \`2026-01-31T12:00:00Z\` or \`2026-01-31T13:00:00.5+01:00\``,
   })
+/**
+ * A query parameter naming one or more of `values`: comma-separated (`?status=a,b`), repeated
+ * (`?status=a&status=b`), or both. An item matches any of them.
+ */
+export const OneOrMore = <const V extends string>(values: readonly V[], description: string) =>
+  Type.Array(Type.Enum(values), {
+    [LIST_KEYWORD]: true,
+    description: `${description}: one or more, comma-separated (\`a,b\`) or repeated (\`?x=a&x=b\`)`,
+  })
+/**
+ * The schemas of fields as responses carry them: without what only checks input (`text-without-nul`,
+ * the `x-timestamp` rewrite), which the serializer neither needs nor knows. Types, enums and
+ * descriptions stay, so one declaration of a field serves its input and its output.
+ */
+export function outputOf<P extends TProperties>(properties: P): P {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip)
+    if (value === null || typeof value !== 'object') return value
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key, v]) => key !== TIMESTAMP_KEYWORD && !(key === 'format' && v === TEXT_FORMAT))
+        .map(([key, v]) => [key, strip(v)]),
+    )
+  }
+  return strip(properties) as P
+}
 export const Url = Type.String({ format: 'uri' })
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 })
 export const CountryCode = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })

@@ -12,6 +12,7 @@ import type { Config } from '../config.js'
 import type { DatabaseHandle, Db } from '../db/database.js'
 import { clientErrorHandler } from './client-errors.js'
 import { installErrorHandling, MAX_PARAM_LENGTH, sendProblem, toAppError } from './errors.js'
+import { addLists } from './lists.js'
 import { ProblemSchema, TEXT_FORMAT } from './schemas.js'
 import { addTimestamps } from './timestamps.js'
 import { createUrls, type Urls } from './urls.js'
@@ -57,6 +58,7 @@ function buildValidator(externalSchemas: unknown) {
     // PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database.
     ajv.addFormat(TEXT_FORMAT, (value: string) => !value.includes('\u0000'))
     addTimestamps(ajv)
+    addLists(ajv)
     for (const schema of Object.values(externalSchemas as Record<string, object>)) ajv.addSchema(schema)
     return ajv
   }

@@ -1,13 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, waitForReady } from '../helpers/cli.js'
 import { freePort } from '../helpers/net.js'
 
-/** The real `custodian` command, run from source with the embedded database in a temporary directory. */
-const CLI = [join('node_modules', '.bin', 'tsx'), 'src/cli.ts']
 let dataDir: string
 
 beforeAll(async () => {
@@ -15,33 +12,7 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dataDir, { recursive: true, force: true }))
 
-function run(args: string[], env: Record<string, string>, stdin?: string) {
-  const child = spawn(CLI[0]!, [CLI[1]!, ...args], {
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d) => {
-    output += d
-  })
-  child.stderr.on('data', (d) => {
-    output += d
-  })
-  child.stdin.end(stdin ?? '')
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
-  return { child, exited, output: () => output }
-}
-
-async function waitForReady(url: string, child: ChildProcess) {
-  for (let i = 0; i < 200 && child.exitCode === null; i++) {
-    try {
-      const res = await fetch(`${url}/ready`)
-      if (res.status === 200) return
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('the server did not become ready')
-}
+const run = (args: string[], env: Record<string, string>, stdin?: string) => runCli(dataDir, args, env, stdin)
 
 describe('custodian CLI', () => {
   it('serve: embedded database, first admin from the environment, JSON logs, graceful exit on SIGTERM', async () => {
@@ -99,7 +70,7 @@ describe('custodian CLI', () => {
   it('purge purges what has expired, now', async () => {
     const purge = run(['purge'], {})
     expect(await purge.exited).toBe(0)
-    expect(purge.output()).toMatch(/^purged 0 users, 0 documents in 0 batches$/m)
+    expect(purge.output()).toMatch(/^purged 0 users, 0 documents, 0 applications, 0 leads in 0 batches$/m)
   })
 
   it('refuses to start with invalid configuration, naming the variable', async () => {

@@ -2,7 +2,9 @@ import { Writable } from 'node:stream'
 import { type App, buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Db } from '../../src/db/database.js'
+import type { Application } from '../../src/modules/applications/applications.schemas.js'
 import type { Document } from '../../src/modules/documents/documents.schemas.js'
+import type { Lead } from '../../src/modules/leads/leads.schemas.js'
 import { createAdmin } from '../../src/modules/users/admin-bootstrap.js'
 import { usersRepository } from '../../src/modules/users/users.repository.js'
 import type { User } from '../../src/modules/users/users.schemas.js'
@@ -56,6 +58,13 @@ export async function createTestApp(env: Record<string, string> = {}) {
   const make = factories(app, database.db)
   return {
     app,
+    /** A request as `as` (their token), with an optional JSON body and more headers. */
+    request: (
+      as: { auth: { authorization: string } },
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+      url: string,
+      extra: { payload?: object; headers?: Record<string, string> } = {},
+    ) => app.inject({ method, url, headers: { ...as.auth, ...extra.headers }, payload: extra.payload }),
     db: database.db,
     database,
     logs,
@@ -82,6 +91,11 @@ export function factories(app: App, db: Db) {
   const withToken = async (user: User, email: string, password: string): Promise<TestUser> => {
     const token = await signIn(email, password)
     return { user, email, password, token, auth: { authorization: `Bearer ${token}` } }
+  }
+  const create = async <T>(owner: { auth: { authorization: string } }, type: string, payload: object) => {
+    const res = await app.inject({ method: 'POST', url: `/api/v1/${type}`, headers: owner.auth, payload })
+    if (res.statusCode !== 201) throw new Error(`creating ${type} failed: ${res.statusCode} ${res.body}`)
+    return res.json<T>()
   }
   return {
     signIn,
@@ -112,6 +126,14 @@ export function factories(app: App, db: Db) {
       })
       if (res.statusCode !== 201) throw new Error(`creating a document failed: ${res.statusCode} ${res.body}`)
       return res.json<Document>()
+    },
+    /** An application of `owner`'s, created through POST /applications. */
+    async application(owner: { auth: { authorization: string } }, fields: Record<string, unknown> = {}) {
+      return create<Application>(owner, 'applications', { company: 'Acme', position: 'Engineer', ...fields })
+    },
+    /** A lead of `owner`'s, created through POST /leads. */
+    async lead(owner: { auth: { authorization: string } }, fields: Record<string, unknown> = {}) {
+      return create<Lead>(owner, 'leads', { company: 'Globex', ...fields })
     },
     /** An admin, created the way `custodian create-admin` does, signed in. */
     async admin() {

@@ -217,7 +217,9 @@ describe('the archive', () => {
 
   it('GET /archive/policy tells the retention per type', async () => {
     const res = await t.app.inject({ url: '/api/v1/archive/policy', headers: admin.auth })
-    expect(res.json()).toEqual({ retention_days: { users: 45, documents: 30 } })
+    expect(res.json()).toEqual({
+      retention_days: { users: 45, documents: 30, applications: 30, leads: 30 },
+    })
   })
 })
 

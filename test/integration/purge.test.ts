@@ -77,6 +77,7 @@ describe(`purging expired archive items (${backend})`, () => {
 
     // The owner expires: their other document goes with them although its own purge_at is a month away.
     const live = await t.make.document(owner)
+    const application = await t.make.application(owner)
     await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${owner.user.id}`, headers: admin.auth })
     await t.db
       .updateTable('users')
@@ -85,10 +86,18 @@ describe(`purging expired archive items (${backend})`, () => {
       .execute()
     erased.length = 0
     const second = await archive.purgeExpired({ batchSize: 10 })
-    expect(second.purged).toEqual({ users: 1, documents: 2 })
+    expect(second.purged).toEqual({ users: 1, documents: 2, applications: 1, leads: 0 })
     expect(erased.sort()).toEqual(
-      [`documents/${live.id}`, `documents/${staying.id}`, `users/${owner.user.id}`].sort(),
+      [
+        `documents/${live.id}`,
+        `documents/${staying.id}`,
+        `applications/${application.id}`,
+        `users/${owner.user.id}`,
+      ].sort(),
     )
+    expect(
+      (await t.app.inject({ url: `/api/v1/applications/${application.id}`, headers: admin.auth })).statusCode,
+    ).toBe(410)
     for (const id of [expiring.id, staying.id, live.id]) {
       const res = await t.app.inject({ url: `/api/v1/documents/${id}`, headers: admin.auth })
       expect(res.statusCode).toBe(410)

@@ -12,6 +12,16 @@ const FILTERS = [
   { list: '/api/v1/users/deleted', parameter: 'purge_before' },
   { list: '/api/v1/documents/deleted', parameter: 'deleted_after' },
   { list: '/api/v1/documents/deleted', parameter: 'purge_before' },
+  ...['created', 'applied', 'status_changed'].flatMap((window) => [
+    { list: '/api/v1/applications', parameter: `${window}_after` },
+    { list: '/api/v1/applications', parameter: `${window}_before` },
+  ]),
+  ...['created', 'status_changed'].flatMap((window) => [
+    { list: '/api/v1/leads', parameter: `${window}_after` },
+    { list: '/api/v1/leads', parameter: `${window}_before` },
+  ]),
+  { list: '/api/v1/applications/deleted', parameter: 'deleted_after' },
+  { list: '/api/v1/leads/deleted', parameter: 'purge_before' },
 ]
 
 /** RFC 3339 allows these; each used to be a 500 on some list, or is an edge of the range. */
@@ -51,6 +61,12 @@ beforeAll(async () => {
   await t.make
     .document(owner)
     .then((d) => t.app.inject({ method: 'DELETE', url: `/api/v1/documents/${d.id}`, headers: admin.auth }))
+  await t.make.application(owner, { status: 'applied', applied_at: '2026-01-05T00:00:00Z' })
+  await t.make.lead(owner)
+  for (const type of ['applications', 'leads'] as const) {
+    const item = type === 'applications' ? await t.make.application(owner) : await t.make.lead(owner)
+    await t.app.inject({ method: 'DELETE', url: `/api/v1/${type}/${item.id}`, headers: admin.auth })
+  }
   const gone = await t.make.user()
   await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${gone.user.id}`, headers: admin.auth })
 })

@@ -116,6 +116,51 @@ describe('the outbox relay, against RabbitMQ', () => {
     expect(metrics).toMatch(/custodian_outbox_lag_events 0\b/)
   })
 
+  it('publishes status moves of applications and leads as custodian.application.status_changed and custodian.lead.status_changed', async () => {
+    const { t, consumer, admin } = await setup()
+    const user = await t.make.user()
+    const move = async (type: string, id: number, status: string) => {
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/${type}/${id}`,
+        headers: user.auth,
+        payload: { status },
+      })
+      expect(res.statusCode, res.body).toBe(200)
+    }
+    const application = await t.make.application(user)
+    await move('applications', application.id, 'applied')
+    const lead = await t.make.lead(user)
+    await move('leads', lead.id, 'contacted')
+    await move('leads', lead.id, 'lost')
+
+    const records = await feed(t, admin.auth)
+    await consumer.waitFor(records.length)
+    const of = (subject: string) => consumer.received.filter((r) => r.event.subject === subject)
+    expect(
+      of(`applications/${application.id}`).map((r) => `${r.event.type} ${r.message.routingKey}`),
+    ).toEqual([
+      'custodian.application.created applications.created',
+      'custodian.application.status_changed applications.status_changed',
+    ])
+    expect(of(`leads/${lead.id}`).map((r) => r.event.type)).toEqual([
+      'custodian.lead.created',
+      'custodian.lead.status_changed',
+      'custodian.lead.status_changed',
+    ])
+    const moved = of(`applications/${application.id}`)[1]!.event
+    expect(moved.data).toMatchObject({
+      action: 'status_changed',
+      actor_id: user.user.id,
+      resource_type: 'applications',
+      resource_id: application.id,
+      before: { status: 'saved' },
+      after: { status: 'applied' },
+    })
+    // Exactly what GET /events shows.
+    expect(moved.data).toEqual(records.find((r) => r.sequence === Number(moved.id)))
+  })
+
   it('keeps accepting writes while RabbitMQ is stopped, then publishes every change, in order', async () => {
     const { t, consumer, admin } = await setup()
     const users = await Promise.all(Array.from({ length: 3 }, () => t.make.user()))

@@ -3,6 +3,7 @@ import * as m0001 from './0001_users_and_tokens.js'
 import * as m0002 from './0002_archive.js'
 import * as m0003 from './0003_documents.js'
 import * as m0004 from './0004_changes.js'
+import * as m0005 from './0005_workflows.js'
 import * as m0006 from './0006_idempotency_keys.js'
 
 /**
@@ -14,5 +15,6 @@ export const migrations: Record<string, Migration> = {
   '0002_archive': m0002,
   '0003_documents': m0003,
   '0004_changes': m0004,
+  '0005_workflows': m0005,
   '0006_idempotency_keys': m0006,
 }

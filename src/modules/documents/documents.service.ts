@@ -7,7 +7,7 @@ import type { Urls } from '../../http/urls.js'
 import type { Actor } from '../../platform/auth/actor.js'
 import { contextOf } from '../../platform/changes/changes.js'
 import type { Items } from '../../platform/resources/items.js'
-import { live, owns } from '../../platform/resources/queries.js'
+import { owns } from '../../platform/resources/queries.js'
 import { type AliasesRepository, aliasSort } from './aliases.repository.js'
 import { type DocumentsRepository, documentSort } from './documents.repository.js'
 import {
@@ -147,16 +147,6 @@ export function createDocumentsService(deps: {
       const body = { ...input, content_type: input.content_type ?? DEFAULT_CONTENT_TYPE }
       checkContent(body)
       return items.create('documents', contextOf(actor), async (tx) => {
-        // The owner, locked like every write locks a parent before its child: a delete of the owner
-        // running now either waits for this document (and archives it too) or has archived the owner.
-        const owner = await tx
-          .selectFrom('users')
-          .select('id')
-          .where('id', '=', actor.id)
-          .where(live('users'))
-          .forShare()
-          .executeTakeFirst()
-        if (!owner) fail.unauthorized('This account is archived: it cannot create documents.')
         const { aliases = [], ...fields } = body
         const created = await repo.insert(tx, { ...fields, owner_id: actor.id })
         for (const alias of aliases) await claimAlias(tx, actor, created.id, alias)

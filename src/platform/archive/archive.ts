@@ -16,6 +16,7 @@ import {
 import { createItems } from '../resources/items.js'
 import { archived, live, ownedBy, owns, writable } from '../resources/queries.js'
 import { childrenOf, ownerOf, RESOURCE_TYPES, RESOURCES, type ResourceType } from '../resources/registry.js'
+import { eraseTransitions } from '../workflow/transitions.js'
 
 /** What an archive operation did to items of one type. */
 export interface ArchiveEvent {
@@ -65,13 +66,16 @@ export function createArchive(deps: {
   db: Db
   urls: Pick<Urls, 'archived'>
   retentionDays: Record<ResourceType, number>
-  /** Besides the change log's own erasure, which every purge runs. */
+  /** Besides the erasure every purge runs (the change log's redaction, the workflow history). */
   hooks?: ArchiveHook[]
 }) {
   const { db } = deps
   const { explainMiss } = createItems({ db, lookups: db, urls: deps.urls })
+  // A purge erases every trace of what it purged, whoever runs it (the app, `custodian purge`): the
+  // personal data in the change log, and the status history of workflow items.
   const hooks: ArchiveHook[] = [
     { during: (tx, e) => (e.action === 'purged' ? eraseChangeRecords(tx, e) : Promise.resolve()) },
+    eraseTransitions,
     ...(deps.hooks ?? []),
   ]
 

@@ -1,10 +1,10 @@
 import type { Db } from '../../db/database.js'
-import { etag, type Precondition } from '../../http/conditional.js'
+import { etag, type Precondition, satisfies } from '../../http/conditional.js'
 import { fail } from '../../http/problem.js'
 import type { Urls } from '../../http/urls.js'
 import type { Actor } from '../auth/actor.js'
 import { type ChangeContext, contextOf, recordChanges } from '../changes/changes.js'
-import { owns } from './queries.js'
+import { live, owns } from './queries.js'
 import { ownerOf, RESOURCES, type ResourceType } from './registry.js'
 
 /** What a request needed an item to be: live (the live URLs) or archived (the archive's URLs). */
@@ -77,7 +77,7 @@ export function createItems(deps: { db: Db; lookups: Db; urls: Pick<Urls, 'archi
       if (whenLive) fail.conflict('conflict', `${label} ${id} is live: ${whenLive}`)
       fail.notFound(`Archived ${label.toLowerCase()}`, id)
     }
-    if (Array.isArray(precondition) && version !== null && !precondition.includes(version))
+    if (version !== null && !satisfies(precondition, version))
       fail.with('precondition_failed', `If-Match does not match the current ETag ${etag(version)}.`)
   }
 
@@ -92,10 +92,32 @@ export function createItems(deps: { db: Db; lookups: Db; urls: Pick<Urls, 'archi
       return (await find(db)) ?? fail.notFound(RESOURCES[type].label, id)
     },
 
-    /** Inserts an item and records its creation, in one transaction. */
-    async create<R extends Row>(type: ResourceType, context: ChangeContext, insert: (tx: Db) => Promise<R>) {
+    /**
+     * Inserts an item and records its creation, in one transaction. An item of a child type belongs to
+     * the actor, whose row is locked first, as every write locks a parent before its child: a delete
+     * of the owner running now either waits for this item (and archives it too) or has archived the
+     * owner, and then nothing is created (401: the account is archived).
+     */
+    async create<R extends Row>(
+      type: ResourceType,
+      context: ChangeContext,
+      insert: (tx: Db) => Promise<R>,
+      effects?: (tx: Db, row: R) => Promise<void>,
+    ) {
+      const { parent, label } = RESOURCES[type]
       return db.transaction().execute(async (tx) => {
+        if (parent !== null) {
+          const owner = await tx
+            .selectFrom(RESOURCES[parent].table)
+            .select('id')
+            .where('id', '=', context.actorId ?? 0)
+            .where(live(RESOURCES[parent].table))
+            .forShare()
+            .executeTakeFirst()
+          if (!owner) fail.unauthorized(`This account is archived: it cannot create ${label.toLowerCase()}s.`)
+        }
         const row = await insert(tx)
+        await effects?.(tx, row)
         await recordChanges(tx, context, [
           {
             type,

@@ -10,6 +10,8 @@ import type { Database } from '../../db/schema.js'
 export const RESOURCES = {
   users: { table: 'users', owner: 'id', parent: null, label: 'User' },
   documents: { table: 'documents', owner: 'owner_id', parent: 'users', label: 'Document' },
+  applications: { table: 'applications', owner: 'owner_id', parent: 'users', label: 'Application' },
+  leads: { table: 'leads', owner: 'owner_id', parent: 'users', label: 'Lead' },
 } as const satisfies Record<string, ResourceDeclaration>
 
 interface ResourceDeclaration {

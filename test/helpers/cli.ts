@@ -1,0 +1,36 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+
+/** The real `custodian` command, run from source. */
+const CLI = [join('node_modules', '.bin', 'tsx'), 'src/cli.ts'] as const
+
+/** Runs `custodian <args>` with the embedded database in `dataDir`, collecting what it prints. */
+export function runCli(dataDir: string, args: string[], env: Record<string, string>, stdin?: string) {
+  const child = spawn(CLI[0], [CLI[1], ...args], {
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d) => {
+    output += d
+  })
+  child.stderr.on('data', (d) => {
+    output += d
+  })
+  child.stdin.end(stdin ?? '')
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  return { child, exited, output: () => output }
+}
+
+/** Waits until a server started by `runCli(['serve'])` answers /ready, or fails if it exits first. */
+export async function waitForReady(url: string, child: ChildProcess) {
+  for (let i = 0; i < 200 && child.exitCode === null; i++) {
+    try {
+      const res = await fetch(`${url}/ready`)
+      if (res.status === 200) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('the server did not become ready')
+}
