@@ -29,6 +29,10 @@ import { archiveResource, type ResourceSpec } from '../resource-spec'
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/** "1 document", "3 documents". */
+const count = (n: number, spec: ResourceSpec) =>
+  `${n} ${(n === 1 ? spec.singular : spec.label).toLowerCase()}`
+
 /** What else a delete archived, in words: "2 documents (#4, #5)". */
 export function cascadeInWords(cascaded: Record<string, number[]> | undefined): string {
   const parts = Object.entries(cascaded ?? {})
@@ -246,10 +250,12 @@ export function BulkRestoreButton({ spec }: { spec: ResourceSpec }) {
         await dataProvider.restore(spec.name, id)
         done++
       }
-      notify(`${done} ${spec.label.toLowerCase()} restored.`, { type: 'success' })
+      notify(`${count(done, spec)} restored, each with what was deleted together with it.`, {
+        type: 'success',
+      })
       unselectAll()
     } catch (error) {
-      notify(`${done} restored, then: ${messageOf(error)}`, { type: 'error' })
+      notify(`${count(done, spec)} restored, then: ${messageOf(error)}`, { type: 'error' })
     } finally {
       setPending(false)
       refresh()
@@ -276,7 +282,7 @@ export function BulkPurgeButton({ spec }: { spec: ResourceSpec }) {
     setPending(true)
     try {
       const { data } = await dataProvider.deleteMany(resource, { ids: selectedIds })
-      notify(`${data?.length ?? 0} ${spec.label.toLowerCase()} purged.`, { type: 'success' })
+      notify(`${count(data?.length ?? 0, spec)} purged.`, { type: 'success' })
       unselectAll()
     } catch (error) {
       notify(messageOf(error), { type: 'error' })
@@ -293,7 +299,7 @@ export function BulkPurgeButton({ spec }: { spec: ResourceSpec }) {
       </Button>
       <PurgeDialog
         open={open}
-        title={`Purge ${selectedIds.length} ${spec.label.toLowerCase()} now?`}
+        title={`Purge ${count(selectedIds.length, spec)} now?`}
         warning={spec.purgeWarning ?? `The ${spec.label.toLowerCase()} are deleted for good.`}
         expected="purge"
         pending={pending}

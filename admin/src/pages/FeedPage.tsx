@@ -62,53 +62,68 @@ function FeedStream({ resourceType, paused }: { resourceType: string; paused: bo
   const [announcement, setAnnouncement] = useState('')
   const cursor = useRef<number | null>(null)
 
+  // The provider's identity may change from one render to the next; the stream must not restart.
+  const provider = useRef(dataProvider)
+  provider.current = dataProvider
+
   useEffect(() => {
     if (paused) return
     const controller = new AbortController()
+    const { signal } = controller
     let timer: ReturnType<typeof setTimeout> | undefined
     const type = resourceType || undefined
+    /** Adds changes on top, once each, newest first. */
+    const show = (changes: Change[]) =>
+      setRows((current) => {
+        const known = new Set((current ?? []).map((c) => c.sequence))
+        const added = changes.filter((c) => !known.has(c.sequence)).reverse()
+        return [...added, ...(current ?? [])].slice(0, KEPT)
+      })
     const tick = async () => {
       try {
-        const arrived: Change[] = []
         if (cursor.current === null) {
-          const end = await dataProvider.feedEnd(type)
-          cursor.current = Math.max(0, end - OPENING)
-          const opening = await dataProvider.feed(cursor.current, type, controller.signal)
+          const end = await provider.current.feedEnd(type)
+          const opening = await provider.current.feed(Math.max(0, end - OPENING), type, signal)
+          // A stopped stream (paused, or another type chosen) changes nothing.
+          if (signal.aborted) return
           cursor.current = opening.results.at(-1)?.sequence ?? end
-          setRows(opening.results.reverse())
+          setRows([])
+          show(opening.results)
         } else {
+          const arrived: Change[] = []
+          let after = cursor.current
           for (;;) {
-            const page = await dataProvider.feed(cursor.current, type, controller.signal)
+            const page = await provider.current.feed(after, type, signal)
+            if (signal.aborted) return
             arrived.push(...page.results)
-            const last = page.results.at(-1)
-            if (last) cursor.current = last.sequence
+            after = page.results.at(-1)?.sequence ?? after
             if (!page.full) break
           }
-        }
-        if (arrived.length > 0) {
-          const newest = [...arrived].reverse()
-          setRows((current) => [...newest, ...(current ?? [])].slice(0, KEPT))
-          const sequences = new Set(arrived.map((c) => c.sequence))
-          setFresh((current) => new Set([...current, ...sequences]))
-          setTimeout(
-            () => setFresh((current) => new Set([...current].filter((s) => !sequences.has(s)))),
-            FRESH_MS,
-          )
-          setAnnouncement(`${arrived.length} new change${arrived.length === 1 ? '' : 's'}`)
+          cursor.current = after
+          if (arrived.length > 0) {
+            show(arrived)
+            const sequences = new Set(arrived.map((c) => c.sequence))
+            setFresh((current) => new Set([...current, ...sequences]))
+            setTimeout(
+              () => setFresh((current) => new Set([...current].filter((s) => !sequences.has(s)))),
+              FRESH_MS,
+            )
+            setAnnouncement(`${arrived.length} new change${arrived.length === 1 ? '' : 's'}`)
+          }
         }
         setError(null)
       } catch (caught) {
-        if (controller.signal.aborted) return
+        if (signal.aborted) return
         setError(caught instanceof Error ? caught.message : String(caught))
       }
-      if (!controller.signal.aborted) timer = setTimeout(tick, POLL_MS)
+      if (!signal.aborted) timer = setTimeout(tick, POLL_MS)
     }
     void tick()
     return () => {
       controller.abort()
       clearTimeout(timer)
     }
-  }, [dataProvider, resourceType, paused])
+  }, [resourceType, paused])
 
   const toggle = (sequence: number) =>
     setOpen((current) => {
