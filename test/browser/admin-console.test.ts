@@ -52,6 +52,12 @@ async function createDocument(token: string, title: string, aliases: string[]) {
 
 const at = (hash: string) => `${server.base}/admin#${hash}`
 
+/** Opens a console page afresh: a `goto` to the page already shown would change nothing. */
+async function visit(hash: string) {
+  if (page.url() === at(hash)) await page.reload()
+  else await page.goto(at(hash))
+}
+
 /** Waits until `text` is on the page. */
 const see = (text: string | RegExp, on: Page = page) =>
   on.getByText(text).first().waitFor({ state: 'visible' })
@@ -177,7 +183,7 @@ describe('the admin console', () => {
   })
 
   it('says in words, with the request id, that someone else changed the user meanwhile (412)', async () => {
-    await page.goto(at(`/users/${ids.dmitri}`))
+    await visit(`/users/${ids.dmitri}`)
     const firstName = page.getByLabel('First name')
     await firstName.waitFor()
     await until(async () => (await firstName.inputValue()) === 'Dmitri', 'the form shows the user')
@@ -269,7 +275,7 @@ describe('the admin console', () => {
   })
 
   it('restores the user, and the batch with them', async () => {
-    await page.goto(at(`/archive-users/${ids.dmitri}/show`))
+    await visit(`/archive-users/${ids.dmitri}/show`)
     await see('Deleted together (3 items)')
     await page.getByRole('button', { name: 'Restore' }).click()
     await page.waitForURL(new RegExp(`#/users/${ids.dmitri}/show$`))
@@ -281,7 +287,7 @@ describe('the admin console', () => {
 
   it('purges an archived document after its id is typed', async () => {
     expect((await api.call('DELETE', `/documents/${ids.draft}`, adminToken)).status).toBe(200)
-    await page.goto(at('/archive-documents'))
+    await visit('/archive-documents')
     const row = page.locator('tbody tr').filter({ hasText: 'Draft to purge' })
     await row.waitFor()
     await row.getByRole('button', { name: 'Purge' }).click()
@@ -305,7 +311,7 @@ describe('the admin console', () => {
   it('restores and purges several archived items at once', async () => {
     for (const id of ids.bulk)
       expect((await api.call('DELETE', `/documents/${id}`, adminToken)).status).toBe(200)
-    await page.goto(at('/archive-documents'))
+    await visit('/archive-documents')
     const row = (title: string) => page.locator('tbody tr').filter({ hasText: title })
     await row('Bulk three').waitFor()
     const bulk = page.locator('[data-test="bulk-actions-toolbar"]')

@@ -14,9 +14,7 @@ import { type MouseEvent, useId, useState } from 'react'
 import {
   Button,
   Confirm,
-  type RaRecord,
   useDataProvider,
-  useDelete,
   useListContext,
   useNotify,
   useRecordContext,
@@ -46,38 +44,37 @@ export function cascadeInWords(cascaded: Record<string, number[]> | undefined): 
 
 /**
  * Delete (archive) the live item in context, after a confirmation, for the version shown (`If-Match`).
- * The notice says what else went with it; the page goes to its archive entry.
+ * The notice says what else went with it; the page goes to its archive entry. (The archive buttons call
+ * the data provider and then refresh, rather than react-admin's useDelete: its callbacks are dropped
+ * when the row that held the button is gone, and the notice with them.)
  */
 export function ArchiveButton({ spec }: { spec: ResourceSpec }) {
   const record = useRecordContext()
   const [open, setOpen] = useState(false)
-  const [remove, { isPending }] = useDelete()
+  const dataProvider = useDataProvider<CustodianDataProvider>()
   const notify = useNotify()
   const redirect = useRedirect()
+  const [isPending, setPending] = useState(false)
   if (!record) return null
-  const confirm = () =>
-    remove(
-      spec.name,
-      { id: record.id, previousData: record },
-      {
-        mutationMode: 'pessimistic',
-        onSuccess: (archived: RaRecord) => {
-          setOpen(false)
-          const also = cascadeInWords(archived.cascaded as Record<string, number[]> | undefined)
-          const until = archived.purge_at ? new Date(String(archived.purge_at)).toLocaleString() : 'its purge'
-          notify(
-            `${spec.singular} #${record.id} archived${also ? `, with ${also} in the same batch` : ''}. ` +
-              `It can be restored until ${until}.`,
-            { type: 'success' },
-          )
-          redirect('show', archiveResource(spec.name), record.id)
-        },
-        onError: (error) => {
-          setOpen(false)
-          notify(messageOf(error), { type: 'error' })
-        },
-      },
-    )
+  const confirm = async () => {
+    setPending(true)
+    try {
+      const { data: archived } = await dataProvider.delete(spec.name, { id: record.id, previousData: record })
+      const also = cascadeInWords(archived.cascaded as Record<string, number[]> | undefined)
+      const until = archived.purge_at ? new Date(String(archived.purge_at)).toLocaleString() : 'its purge'
+      notify(
+        `${spec.singular} #${record.id} archived${also ? `, with ${also} in the same batch` : ''}. ` +
+          `It can be restored until ${until}.`,
+        { type: 'success' },
+      )
+      redirect('show', archiveResource(spec.name), record.id)
+    } catch (error) {
+      notify(messageOf(error), { type: 'error' })
+    } finally {
+      setPending(false)
+      setOpen(false)
+    }
+  }
   return (
     <>
       <Button label="Delete" color="error" onClick={() => setOpen(true)} disabled={isPending}>
@@ -187,28 +184,27 @@ export function PurgeDialog(props: {
 export function PurgeButton({ spec, goToList = false }: { spec: ResourceSpec; goToList?: boolean }) {
   const record = useRecordContext()
   const [open, setOpen] = useState(false)
-  const [purge, { isPending }] = useDelete()
+  const dataProvider = useDataProvider<CustodianDataProvider>()
   const notify = useNotify()
   const redirect = useRedirect()
+  const refresh = useRefresh()
+  const [isPending, setPending] = useState(false)
   if (!record) return null
   const resource = archiveResource(spec.name)
-  const confirm = () =>
-    purge(
-      resource,
-      { id: record.id, previousData: record },
-      {
-        mutationMode: 'pessimistic',
-        onSuccess: () => {
-          setOpen(false)
-          notify(`${spec.singular} #${record.id} purged.`, { type: 'success' })
-          if (goToList) redirect('list', resource)
-        },
-        onError: (error) => {
-          setOpen(false)
-          notify(messageOf(error), { type: 'error' })
-        },
-      },
-    )
+  const confirm = async () => {
+    setPending(true)
+    try {
+      await dataProvider.delete(resource, { id: record.id, previousData: record })
+      notify(`${spec.singular} #${record.id} purged.`, { type: 'success' })
+      if (goToList) redirect('list', resource)
+      else refresh()
+    } catch (error) {
+      notify(messageOf(error), { type: 'error' })
+    } finally {
+      setPending(false)
+      setOpen(false)
+    }
+  }
   return (
     <>
       <Button
