@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import postgres from 'postgres'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
@@ -9,6 +10,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  */
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const amqpUrl = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+/** Debian's Chromium drives the admin console's tests (test/browser); Playwright never downloads one. */
+const chromium = '/usr/bin/chromium'
 
 async function reachable(url: string): Promise<string | null> {
   const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} })
@@ -57,6 +60,12 @@ export default defineConfig(async () => {
       `CI=true and PostgreSQL is unreachable at ${where} (${failure}): the PostgreSQL pass may not be skipped`,
     )
   }
+  const browserMissing = !existsSync(chromium)
+  if (browserMissing && process.env.CI === 'true') {
+    throw new Error(
+      `CI=true and Chromium is missing at ${chromium} (apt-get install -y chromium): the browser tests may not be skipped`,
+    )
+  }
   if (brokerFailure && process.env.CI === 'true') {
     throw new Error(
       `CI=true and RabbitMQ is unreachable at ${broker} (${brokerFailure}): its tests may not be skipped`,
@@ -68,13 +77,18 @@ export default defineConfig(async () => {
     console.log(
       [
         '',
-        `  Passes: unit, e2e, integration on PGlite${failure ? '' : `, integration on PostgreSQL (${where})`}${relayPass ? `, relay on RabbitMQ (${broker})` : ''}.`,
+        `  Passes: unit, e2e, integration on PGlite${failure ? '' : `, integration on PostgreSQL (${where})`}${relayPass ? `, relay on RabbitMQ (${broker})` : ''}${browserMissing ? '' : `, admin console in Chromium (${chromium})`}.`,
         ...(failure ? [`  PostgreSQL pass SKIPPED: ${where} unreachable (${failure}).`] : []),
         ...(relayPass
           ? []
           : [
               `  RabbitMQ pass SKIPPED: ${brokerFailure ? `${broker} unreachable (${brokerFailure})` : 'needs PostgreSQL'}.`,
             ]),
+        ...(browserMissing
+          ? [
+              `  Browser pass SKIPPED: no ${chromium} (apt-get install chromium; never \`playwright install\`).`,
+            ]
+          : []),
         '',
       ].join('\n'),
     )
@@ -113,6 +127,24 @@ export default defineConfig(async () => {
               } satisfies TestProjectInlineConfiguration,
             ]
           : []),
+        ...(browserMissing
+          ? []
+          : [
+              {
+                extends: true,
+                test: {
+                  name: 'browser',
+                  include: ['test/browser/**/*.test.ts'],
+                  // Builds the console first when admin/dist is missing or older than its sources.
+                  globalSetup: ['test/browser/global-setup.ts'],
+                  env: { CHROMIUM_PATH: chromium },
+                  // One server and one browser per file, and a 2-core machine: one file at a time.
+                  fileParallelism: false,
+                  testTimeout: 120_000,
+                  hookTimeout: 180_000,
+                },
+              } satisfies TestProjectInlineConfiguration,
+            ]),
       ],
     },
   }

@@ -1,3 +1,4 @@
+import { adminPlugin } from './admin/admin.plugin.js'
 import type { Config } from './config.js'
 import type { DatabaseHandle } from './db/database.js'
 import { createServer } from './http/server.js'
@@ -41,6 +42,7 @@ export async function buildApp({ config, database, logStream, jobs = false }: Ap
   await app.register(securityHeadersPlugin)
   await app.register(requestContextPlugin)
   await app.register(openApiPlugin)
+  await app.register(adminPlugin)
   await app.register(metricsPlugin)
   await app.register(resourcesPlugin)
   // Before any API route: every route registered after them is rate-limited and needs a token.

@@ -34,11 +34,16 @@ describe('route inventory', () => {
     expect(refused).toEqual([])
   })
 
-  it('outside the API, only operations and documentation are served, without a token', async () => {
+  it('outside the API, only operations, documentation and the admin console are served, without a token', async () => {
     const outside = t.app.routeTable.filter((r) => !r.url.startsWith('/api/v1/') && r.method === 'GET')
     const paths = outside.map((r) => r.url).filter((url) => !url.startsWith('/docs'))
-    expect(paths.sort()).toEqual(['/health', '/metrics', '/ready'])
-    for (const path of paths) expect((await t.app.inject({ url: path })).statusCode).toBe(200)
+    const operations = paths.filter((url) => !url.startsWith('/admin'))
+    expect(operations.sort()).toEqual(['/health', '/metrics', '/ready'])
+    for (const path of operations) expect((await t.app.inject({ url: path })).statusCode).toBe(200)
+    // The console's page and its files hold no data (it reads everything through the API): 200 when
+    // built, 503 saying how to build it otherwise (src/admin/admin.plugin.test.ts).
+    expect(paths.filter((url) => url.startsWith('/admin')).sort()).toEqual(['/admin', '/admin/assets/*'])
+    expect([200, 503]).toContain((await t.app.inject({ url: '/admin' })).statusCode)
   })
 })
 
