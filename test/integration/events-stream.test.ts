@@ -117,6 +117,21 @@ describe(`GET /events/stream (${backend})`, () => {
     }
   })
 
+  it('without after or Last-Event-ID, starts at the head of the log: only what happens next', async () => {
+    const owner = await t.make.user()
+    const stream = await open()
+    try {
+      await stream.until((m) => m.length >= 1) // open: its first block (`retry:`) has arrived
+      await new Promise((r) => setTimeout(r, 100))
+      expect(stream.events()).toEqual([])
+      const doc = await t.make.document(owner)
+      await stream.until((m) => m.some((x) => x.data?.resource_id === doc.id))
+      expect(stream.events()).toHaveLength(1)
+    } finally {
+      await stream.close()
+    }
+  })
+
   it('is for admins: a user gets 403, no token 401', async () => {
     const user = await t.make.user()
     expect((await t.app.inject({ url: '/api/v1/events/stream', headers: user.auth })).statusCode).toBe(403)

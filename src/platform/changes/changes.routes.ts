@@ -98,6 +98,16 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{ notifier: ChangeNotifier
     return { next, results: rows.map(presentChange) }
   }
 
+  const head = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('changes')
+          .select((eb) => eb.fn.max('seq').as('head'))
+          .executeTakeFirst()
+      )?.head ?? 0,
+    )
+
   /** The feed's filter, checked the same way for the page and the stream: admins only. */
   const feedFilter = (req: FastifyRequest, query: { resource_type?: string; resource_id?: number }) => {
     if (!isAdmin(req.actor)) fail.forbidden('Only admins may read the change feed.')
@@ -120,8 +130,8 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{ notifier: ChangeNotifier
         tags: ['events'],
         summary: 'The change feed, live (admins): Server-Sent Events, resumable with Last-Event-ID',
         description:
-          'Every change after `after` (or the `Last-Event-ID` header, which browsers send when they reconnect), ' +
-          'then each new change as it commits: `id:` is the sequence, `event:` the routing key ' +
+          'Every change after `after` (or the `Last-Event-ID` header, which browsers send when they reconnect; ' +
+          'with neither, the stream starts at the head of the log), then each new change as it commits: `id:` is the sequence, `event:` the routing key ' +
           '(`users.updated`), `data:` the record as `GET /events` shows it. A comment line is sent when ' +
           'nothing happened for EVENTS_HEARTBEAT_SECONDS, so proxies keep the connection open.',
         querystring: Type.Object({ after: LogQuery.after, ...FeedFilter }),
@@ -142,7 +152,8 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{ notifier: ChangeNotifier
     async (req, reply) => {
       const resource = feedFilter(req, req.query)
       const resumeFrom = req.headers['last-event-id']
-      let after = resumeFrom === undefined ? (req.query.after ?? 0) : Number(resumeFrom)
+      // Without a point to resume from, the stream starts at the head of the log: what happens next.
+      let after = resumeFrom === undefined ? (req.query.after ?? (await head())) : Number(resumeFrom)
       const stream = new AbortController()
       streams.add(stream)
       req.raw.once('close', () => stream.abort())
