@@ -93,6 +93,24 @@ export function fieldProblems(errors: AjvError[], context: string | undefined): 
   })
 }
 
+/** How long a client should wait before retrying while the database is away (it restarts in seconds). */
+const DATABASE_RETRY_AFTER_SECONDS = 2
+
+/**
+ * Whether an error says the database cannot be reached right now, rather than that a query is wrong:
+ * the connection was refused, lost or timed out (postgres.js's codes and the socket's), or PostgreSQL
+ * is shutting down, starting or out of connections (SQLSTATE 08xxx, 57P01–57P03, 53300). Such a
+ * request is worth retrying: 503 with Retry-After, never a 500 or a hang.
+ */
+export function databaseUnavailable(error: { code?: unknown }): boolean {
+  const code = typeof error.code === 'string' ? error.code : ''
+  return (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)$/.test(code) ||
+    /^(CONNECTION_(CLOSED|ENDED|DESTROYED)|CONNECT_TIMEOUT)$/.test(code) ||
+    /^(08[0-9A-Z]{3}|57P0[123]|53300)$/.test(code)
+  )
+}
+
 /** Turns anything thrown into the AppError it means to the client. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
@@ -100,6 +118,14 @@ export function toAppError(error: unknown): AppError {
   if (e.validation) {
     const errors = fieldProblems(e.validation, e.validationContext)
     return new AppError('validation_failed', describeFieldProblems(errors), { errors })
+  }
+  if (databaseUnavailable(e)) {
+    return new AppError(
+      'service_unavailable',
+      'The database is unavailable for a moment: retry shortly.',
+      {},
+      { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    )
   }
   // PostgreSQL data exceptions (class 22: a value out of range, malformed) are the client's input.
   if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {

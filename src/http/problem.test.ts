@@ -27,6 +27,24 @@ describe('problem details', () => {
     })
   })
 
+  it('a database that cannot be reached is a 503 to retry, not a 500', () => {
+    for (const code of [
+      'ECONNREFUSED',
+      'CONNECTION_CLOSED',
+      'CONNECT_TIMEOUT',
+      '57P01',
+      '57P03',
+      '08006',
+      '53300',
+    ]) {
+      const error = toAppError(Object.assign(new Error(`connection failed (${code})`), { code }))
+      expect(error).toMatchObject({ status: 503, code: 'service_unavailable' })
+      expect(error.headers['retry-after']).toBe('2')
+    }
+    // A wrong query is not an outage.
+    expect(toAppError(Object.assign(new Error('syntax'), { code: '42601' })).status).toBe(500)
+  })
+
   it('hides the message of an unexpected error', () => {
     const error = toAppError(new Error('connection to 10.0.0.5 refused, password=hunter2'))
     expect(error.status).toBe(500)
