@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import postgres from 'postgres'
@@ -10,6 +11,17 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  */
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const amqpUrl = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+/** Debian's HAProxy fronts the scale-out tests' three instances (test/cluster). */
+function haproxyMissing(): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v haproxy || test -x /usr/sbin/haproxy'], { stdio: 'ignore' })
+    return false
+  } catch {
+    return true
+  }
+}
+/** The fault tests (test/faults) take minutes: `npm run test:faults` runs them, `npm test` does not. */
+const faults = process.env.CUSTODIAN_FAULTS === '1'
 /** Debian's Chromium drives the admin console's tests (test/browser); Playwright never downloads one. */
 const chromium = '/usr/bin/chromium'
 
@@ -73,25 +85,34 @@ export default defineConfig(async () => {
   }
   // The relay tests need both PostgreSQL (two instances on one database) and RabbitMQ.
   const relayPass = !failure && !brokerFailure
-  if (announce)
-    console.log(
-      [
-        '',
-        `  Passes: unit, e2e, integration on PGlite${failure ? '' : `, integration on PostgreSQL (${where})`}${relayPass ? `, relay on RabbitMQ (${broker})` : ''}${browserMissing ? '' : `, admin console in Chromium (${chromium})`}.`,
-        ...(failure ? [`  PostgreSQL pass SKIPPED: ${where} unreachable (${failure}).`] : []),
-        ...(relayPass
-          ? []
-          : [
-              `  RabbitMQ pass SKIPPED: ${brokerFailure ? `${broker} unreachable (${brokerFailure})` : 'needs PostgreSQL'}.`,
-            ]),
-        ...(browserMissing
-          ? [
-              `  Browser pass SKIPPED: no ${chromium} (apt-get install chromium; never \`playwright install\`).`,
-            ]
-          : []),
-        '',
-      ].join('\n'),
+  const noHaproxy = haproxyMissing()
+  if (noHaproxy && process.env.CI === 'true')
+    throw new Error(
+      'CI=true and haproxy is missing (apt-get install -y haproxy): the scale-out tests may not be skipped',
     )
+  const clusterPass = relayPass && !noHaproxy
+  if (announce) {
+    const ran = ['unit', 'e2e', 'integration on PGlite']
+    const skipped: string[] = []
+    if (failure) skipped.push(`PostgreSQL pass: ${where} unreachable (${failure})`)
+    else ran.push(`integration on PostgreSQL (${where})`)
+    if (relayPass) ran.push(`relay on RabbitMQ (${broker})`)
+    else
+      skipped.push(
+        `RabbitMQ pass: ${brokerFailure ? `${broker} unreachable (${brokerFailure})` : 'needs PostgreSQL'}`,
+      )
+    if (clusterPass) ran.push('3 instances behind HAProxy')
+    else
+      skipped.push(
+        `scale-out pass: ${noHaproxy ? 'no haproxy (apt-get install haproxy)' : 'needs PostgreSQL and RabbitMQ'}`,
+      )
+    if (browserMissing)
+      skipped.push(`browser pass: no ${chromium} (apt-get install chromium; never \`playwright install\`)`)
+    else ran.push(`admin console in Chromium (${chromium})`)
+    if (faults) ran.push('fault tests')
+    else skipped.push('fault tests: `npm run test:faults` runs them (minutes)')
+    console.log(['', `  Passes: ${ran.join(', ')}.`, ...skipped.map((s) => `  SKIPPED ${s}.`), ''].join('\n'))
+  }
   const project = (
     name: string,
     include: string,
@@ -99,6 +120,18 @@ export default defineConfig(async () => {
   ): TestProjectInlineConfiguration => ({
     extends: true,
     test: { name, include: [include], env },
+  })
+  /** Real servers as processes on PostgreSQL, RabbitMQ and Redis, killed and cut off: one file at a time. */
+  const servers = (name: string, include: string): TestProjectInlineConfiguration => ({
+    extends: true,
+    test: {
+      name,
+      include: [include],
+      env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, TEST_AMQP_URL: amqpUrl },
+      fileParallelism: false,
+      testTimeout: 600_000,
+      hookTimeout: 180_000,
+    },
   })
   const integration = 'test/integration/**/*.test.ts'
   return {
@@ -127,6 +160,8 @@ export default defineConfig(async () => {
               } satisfies TestProjectInlineConfiguration,
             ]
           : []),
+        ...(clusterPass ? [servers('cluster', 'test/cluster/**/*.test.ts')] : []),
+        ...(clusterPass && faults ? [servers('faults', 'test/faults/**/*.test.ts')] : []),
         ...(browserMissing
           ? []
           : [

@@ -44,6 +44,11 @@ export function createMetrics() {
     help: 'Relay attempts that failed (broker away, unconfirmed batch); each is retried with backoff',
     registers: [registry],
   })
+  const relayLeader = new Gauge({
+    name: 'custodian_relay_leader',
+    help: '1 while this instance is the one relaying the outbox to RabbitMQ, else 0',
+    registers: [registry],
+  })
   // Every outcome is exported from the start, at zero, so a rate() over it never starts from a gap.
   for (const outcome of ['allowed', 'blocked', 'unknown', 'failed'] satisfies GeoOutcome[])
     geoLookups.inc({ outcome }, 0)
@@ -59,6 +64,7 @@ export function createMetrics() {
     purged,
     published,
     publishFailures,
+    relayLeader,
     /** The relay's lag, read from the database at each scrape (every instance reports the same). */
     outboxLag(read: () => Promise<{ events: number; seconds: number }>) {
       const gauge = (

@@ -58,8 +58,10 @@ export const changesPlugin = fp(
             // The first failure of a streak is a warning; the retries that follow are debug noise.
             if (failures++ === 0) app.log.warn({ err }, 'relay could not publish; retrying with backoff')
           },
-          role: (leader) =>
-            app.log.info({ leader }, leader ? 'this instance relays the outbox' : 'relay stood down'),
+          role: (leader) => {
+            metrics.relayLeader.set(leader ? 1 : 0)
+            app.log.info({ leader }, leader ? 'this instance relays the outbox' : 'relay stood down')
+          },
         },
       })
     })

@@ -12,7 +12,7 @@ import { scheduleJob } from '../jobs.js'
 declare module 'fastify' {
   interface FastifyRequest {
     /** The key this request holds, while it runs: its response is stored for the retries. */
-    idempotencyKey: { scope: string; key: string } | null
+    idempotencyKey: { scope: string; key: string; release(): void } | null
   }
   interface FastifyContextConfig {
     /** false: this POST or PATCH ignores Idempotency-Key (a response that must never be stored). */
@@ -22,8 +22,14 @@ declare module 'fastify' {
 
 /** How long a key and its response are kept (the draft's suggestion: 24 h). */
 const KEPT_MS = 24 * 3600_000
-/** How long a first request may hold its key; past it (the instance died), a retry runs it again. */
-const LEASE_MS = 60_000
+/**
+ * A first request holds its key for LEASE_MS, renewed every RENEW_MS while it runs (for at most
+ * MAX_HOLD_MS, past the 30 s request timeout): when its instance dies, the renewals stop and a retry
+ * may run the request again within LEASE_MS.
+ */
+const LEASE_MS = 5_000
+const RENEW_MS = 2_000
+const MAX_HOLD_MS = 60_000
 /** The headers a replay repeats: what a client reads from the first answer. */
 const REPLAYED = ['content-type', 'location', 'content-location', 'etag', 'link', 'preference-applied']
 
@@ -95,7 +101,16 @@ export const idempotencyPlugin = fp(
                AND idempotency_keys.fingerprint = EXCLUDED.fingerprint)
         RETURNING key`.execute(db)
       if (rows.length === 1) {
-        request.idempotencyKey = { scope, key }
+        // Renewed while the request runs; a slow request keeps its key, a dead instance lets go.
+        const started = Date.now()
+        const renew = setInterval(() => {
+          if (Date.now() - started > MAX_HOLD_MS) return clearInterval(renew)
+          sql`UPDATE idempotency_keys SET locked_until = now() + ${`${LEASE_MS} milliseconds`}::interval
+              WHERE scope = ${scope} AND key = ${key} AND response_status IS NULL`
+            .execute(db)
+            .catch(() => {})
+        }, RENEW_MS).unref()
+        request.idempotencyKey = { scope, key, release: () => clearInterval(renew) }
         return
       }
       const held = await db
@@ -123,6 +138,7 @@ export const idempotencyPlugin = fp(
       const held = request.idempotencyKey
       if (!held) return payload
       request.idempotencyKey = null
+      held.release()
       const where = sql`scope = ${held.scope} AND key = ${held.key}`
       const storable = payload === null || payload === undefined || typeof payload === 'string'
       if (reply.statusCode >= 500 || !storable) {

@@ -1,0 +1,176 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { freePort } from './net.js'
+
+/** Debian's HAProxy (`apt-get install haproxy`), or null. */
+export function haproxyBin(): string | null {
+  for (const bin of ['/usr/sbin/haproxy', '/usr/bin/haproxy']) if (existsSync(bin)) return bin
+  try {
+    return execFileSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).trim() || null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The Redis database the cluster's instances share their rate-limit counters in: one of its own, emptied
+ * at each start, so counters of earlier runs (user ids restart in every fresh database) never count.
+ */
+export const CLUSTER_REDIS_URL = `${process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'}/9`
+
+export interface Instance {
+  readonly name: string
+  readonly port: number
+  /** This instance directly, bypassing the proxy. */
+  readonly base: string
+  readonly process: ChildProcess | null
+  /** SIGKILL: no graceful shutdown, connections cut mid-request. */
+  kill(): Promise<void>
+  /** Starts it again on the same port; resolves once `/ready` answers 200. */
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface ClusterOptions {
+  instances?: number
+  databaseUrl: string
+  /** Extra environment for every instance (AMQP_URL, PURGE_INTERVAL_SECONDS, …). */
+  env?: Record<string, string>
+}
+
+async function waitReady(base: string, child: ChildProcess, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) before it was ready`)
+    const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2000) }).catch(() => null)
+    if (res?.status === 200) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${base} was not ready within ${timeoutMs} ms`)
+}
+
+/**
+ * Several instances of the real server (each its own process, from source) on one PostgreSQL,
+ * sharing rate limits through Redis, behind HAProxy on a loopback port: what a scaled-out deployment
+ * looks like, small enough for a test. HAProxy balances round-robin, checks `/ready` every 250 ms,
+ * takes an instance out at the first failed check and sends a request whose connection was refused
+ * to another instance; a request cut off mid-way (its instance killed) is answered 502 — for the
+ * client to retry, with its Idempotency-Key.
+ */
+export async function startCluster(options: ClusterOptions) {
+  const haproxy = haproxyBin()
+  if (!haproxy) throw new Error('no haproxy binary (apt-get install haproxy)')
+  const redis = new Redis(CLUSTER_REDIS_URL, { maxRetriesPerRequest: 1 })
+  await redis.flushdb()
+  await redis.quit()
+
+  const instances: Instance[] = []
+  for (let i = 1; i <= (options.instances ?? 3); i++) {
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    let child: ChildProcess | null = null
+    const env = {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      DATABASE_URL: options.databaseUrl,
+      REDIS_URL: CLUSTER_REDIS_URL,
+      LOG_LEVEL: process.env.DEBUG_CLUSTER ? 'warn' : 'error',
+      GEO_ALLOW_UNKNOWN: 'true',
+      ...options.env,
+    }
+    const instance: Instance = {
+      name: `instance ${i}`,
+      port,
+      base,
+      get process() {
+        return child
+      },
+      async start() {
+        const started = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+          env,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        })
+        child = started
+        await waitReady(base, started)
+      },
+      async kill() {
+        const running = child
+        if (!running || running.exitCode !== null || running.signalCode !== null) return
+        const exited = once(running, 'exit')
+        running.kill('SIGKILL')
+        await exited
+      },
+      async stop() {
+        const running = child
+        if (!running || running.exitCode !== null || running.signalCode !== null) return
+        const exited = once(running, 'exit')
+        running.kill('SIGTERM')
+        const timer = setTimeout(() => running.kill('SIGKILL'), 10_000)
+        await exited
+        clearTimeout(timer)
+      },
+    }
+    instances.push(instance)
+  }
+  // One at a time: they migrate nothing (the database is migrated) but start faster without contention.
+  for (const instance of instances) await instance.start()
+
+  const dir = await mkdtemp(join(tmpdir(), 'custodian-haproxy-'))
+  const proxyPort = await freePort()
+  const config = [
+    'global',
+    '  maxconn 4096',
+    'defaults',
+    '  mode http',
+    '  timeout connect 1s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  retries 3',
+    '  option redispatch 1',
+    '  retry-on conn-failure',
+    '  option forwardfor',
+    '  option http-server-close',
+    'frontend api',
+    `  bind 127.0.0.1:${proxyPort}`,
+    '  default_backend instances',
+    'backend instances',
+    '  balance roundrobin',
+    '  option httpchk GET /ready',
+    '  http-check expect status 200',
+    '  default-server check inter 250ms fall 1 rise 1',
+    ...instances.map((instance, i) => `  server s${i + 1} 127.0.0.1:${instance.port}`),
+    '',
+  ].join('\n')
+  const configFile = join(dir, 'haproxy.cfg')
+  await writeFile(configFile, config)
+  // -db: stay in the foreground, so the test owns the process and its end.
+  const proxy = spawn(haproxy, ['-db', '-f', configFile], { stdio: ['ignore', 'ignore', 'inherit'] })
+  const base = `http://127.0.0.1:${proxyPort}`
+  for (let i = 0; ; i++) {
+    if (proxy.exitCode !== null) throw new Error(`haproxy exited (${proxy.exitCode}); config:\n${config}`)
+    const res = await fetch(`${base}/ready`).catch(() => null)
+    if (res?.status === 200) break
+    if (i > 100) throw new Error('haproxy did not answer')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+
+  return {
+    /** The proxy: where clients go. */
+    base,
+    instances,
+    async close() {
+      const exited = proxy.exitCode === null ? once(proxy, 'exit') : null
+      proxy.kill('SIGTERM')
+      await exited
+      await Promise.all(instances.map((instance) => instance.stop()))
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export type Cluster = Awaited<ReturnType<typeof startCluster>>
