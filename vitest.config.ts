@@ -11,6 +11,12 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  */
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const amqpUrl = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+/**
+ * Some RabbitMQ tests stop and start the broker (rabbitmqctl, on this machine): only a broker the
+ * tests own — this machine's by default; one named by TEST_AMQP_URL only with TEST_AMQP_OWNED=1.
+ */
+const brokerOwned = process.env.TEST_AMQP_URL === undefined || process.env.TEST_AMQP_OWNED === '1'
+const amqpEnv = { TEST_AMQP_URL: amqpUrl, TEST_AMQP_OWNED: brokerOwned ? '1' : '0' }
 /** Debian's HAProxy fronts the scale-out tests' three instances (test/cluster). */
 function haproxyMissing(): boolean {
   try {
@@ -96,7 +102,10 @@ export default defineConfig(async () => {
     const skipped: string[] = []
     if (failure) skipped.push(`PostgreSQL pass: ${where} unreachable (${failure})`)
     else ran.push(`integration on PostgreSQL (${where})`)
-    if (relayPass) ran.push(`relay on RabbitMQ (${broker})`)
+    if (relayPass)
+      ran.push(
+        `relay on RabbitMQ (${broker}; ${brokerOwned ? 'ours: tests stop and start it' : 'not ours: the tests that stop it are skipped, TEST_AMQP_OWNED=1 allows them'})`,
+      )
     else
       skipped.push(
         `RabbitMQ pass: ${brokerFailure ? `${broker} unreachable (${brokerFailure})` : 'needs PostgreSQL'}`,
@@ -127,7 +136,7 @@ export default defineConfig(async () => {
     test: {
       name,
       include: [include],
-      env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, TEST_AMQP_URL: amqpUrl },
+      env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, ...amqpEnv },
       fileParallelism: false,
       testTimeout: 600_000,
       hookTimeout: 180_000,
@@ -152,7 +161,7 @@ export default defineConfig(async () => {
                 test: {
                   name: 'rabbitmq',
                   include: ['test/rabbitmq/**/*.test.ts'],
-                  env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, TEST_AMQP_URL: amqpUrl },
+                  env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, ...amqpEnv },
                   // One file stops the broker, another kills a server: one file at a time.
                   fileParallelism: false,
                   testTimeout: 120_000,

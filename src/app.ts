@@ -51,7 +51,7 @@ export async function buildApp({ config, database, logStream, jobs = false }: Ap
   await app.register(authPlugin, { accounts: usersRepository, session: database.session })
   await app.register(changesPlugin, { jobs, session: database.session })
   await app.register(archivePlugin, { jobs })
-  await app.register(idempotencyPlugin, { jobs })
+  await app.register(idempotencyPlugin, { jobs, session: database.session })
   await app.register(geolocationPlugin)
   await app.register(usersModule)
   await app.register(documentsModule)

@@ -171,6 +171,16 @@ export interface IdempotencyKeysTable {
   fingerprint: string
   /** While the first request runs (null response): a retry gets 409 until then, then may run it again. */
   locked_until: Date
+  /**
+   * The instance running the first request: the number of a session advisory lock it holds while it
+   * lives. A retry may take the key over as soon as that lock is gone. Null: the lease alone decides.
+   */
+  holder: number | null
+  /**
+   * `type/id` of the first item the first request changed, written in its transaction: set, the
+   * request took effect even when no response was stored (its instance died before).
+   */
+  committed_to: string | null
   response_status: number | null
   response_headers: ColumnType<Record<string, string> | null, string | null, string | null>
   response_body: string | null

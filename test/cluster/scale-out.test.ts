@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DatabaseHandle } from '../../src/db/database.js'
 import { createAdmin } from '../../src/modules/users/admin-bootstrap.js'
 import { usersRepository } from '../../src/modules/users/users.repository.js'
 import { passwords } from '../../src/platform/auth/passwords.js'
-import { type Cluster, startCluster } from '../helpers/cluster.js'
-import { createTestDatabase } from '../helpers/database.js'
-import { AMQP_URL, consume, testExchange } from '../helpers/rabbitmq.js'
+import { type Cluster, startTestCluster, type TestCluster } from '../helpers/cluster.js'
 
 /**
  * Three instances on one PostgreSQL, RabbitMQ and Redis behind HAProxy (test/helpers/cluster.ts): what
@@ -13,34 +10,27 @@ import { AMQP_URL, consume, testExchange } from '../helpers/rabbitmq.js'
  */
 
 const RATE_LIMIT = 150
-let database: DatabaseHandle & { url: string | null }
-let consumer: Awaited<ReturnType<typeof consume>>
-let cluster: Cluster
-const exchange = testExchange()
 const ADMIN = { email: 'cluster-admin@example.ch', password: 'cluster-admin-Secret' }
+let database: TestCluster['database']
+let consumer: TestCluster['consumer']
+let cluster: Cluster
+let running: TestCluster | undefined
 
 beforeAll(async () => {
-  database = await createTestDatabase()
-  if (!database.url) throw new Error('the cluster tests need PostgreSQL (TEST_DB=postgres)')
-  await createAdmin({ db: database.db, repo: usersRepository, passwords }, ADMIN)
-  consumer = await consume(exchange)
-  cluster = await startCluster({
-    databaseUrl: database.url,
-    env: {
-      AMQP_URL,
-      AMQP_EXCHANGE: exchange,
+  running = await startTestCluster(
+    {
       RATE_LIMIT_MAX: String(RATE_LIMIT),
       RATE_LIMIT_CREDENTIALS_MAX: '1000',
       PURGE_INTERVAL_SECONDS: '1',
       TOKEN_CACHE_SECONDS: '60',
     },
-  })
+    (db) => createAdmin({ db, repo: usersRepository, passwords }, ADMIN),
+  )
+  ;({ database, consumer, cluster } = running)
 }, 180_000)
 
 afterAll(async () => {
-  await cluster?.close()
-  await consumer?.close()
-  await database?.close()
+  await running?.close()
 })
 
 const json = { 'content-type': 'application/json' }
@@ -191,12 +181,18 @@ describe('three instances behind HAProxy', () => {
       const left = await database.db.selectFrom('documents').select('id').where('id', 'in', ids).execute()
       return left.length === 0
     }, 'every expired document is purged')
-    const after = await Promise.all(
-      cluster.instances.map((i) => metric(i.base, 'custodian_archive_purged_total{type="documents"}')),
-    )
-    const purged = after.map((n, i) => n - (before[i] ?? 0))
+    // An instance counts what it purged once its run is over (every type): wait for the counts, then
+    // one more interval, in which nothing more may be counted.
+    const purgedSince = async () => {
+      const after = await Promise.all(
+        cluster.instances.map((i) => metric(i.base, 'custodian_archive_purged_total{type="documents"}')),
+      )
+      return after.reduce((sum, n, i) => sum + n - (before[i] ?? 0), 0)
+    }
+    await until(async () => (await purgedSince()) >= ids.length, 'the purges are counted')
+    await new Promise((r) => setTimeout(r, 1500))
     // Counted once in all: no item purged twice, whichever instances took part.
-    expect(purged.reduce((a, b) => a + b, 0)).toBe(ids.length)
+    expect(await purgedSince()).toBe(ids.length)
     const events = await until(async () => {
       const found = consumer.received.filter(
         (r) =>

@@ -5,7 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import type { Db } from '../../src/db/database.js'
+import { createTestDatabase } from './database.js'
 import { freePort } from './net.js'
+import { AMQP_URL, consume, testExchange } from './rabbitmq.js'
 
 /** Debian's HAProxy (`apt-get install haproxy`), or null. */
 export function haproxyBin(): string | null {
@@ -58,7 +61,7 @@ async function waitReady(base: string, child: ChildProcess, timeoutMs = 60_000) 
  * Several instances of the real server (each its own process, from source) on one PostgreSQL,
  * sharing rate limits through Redis, behind HAProxy on a loopback port: what a scaled-out deployment
  * looks like, small enough for a test. HAProxy balances round-robin, checks `/ready` every 250 ms,
- * takes an instance out at the first failed check and sends a request whose connection was refused
+ * takes an instance out at its first refused connection or second failed check and sends a request whose connection was refused
  * to another instance; a request cut off mid-way (its instance killed) is answered 502 — for the
  * client to retry, with its Idempotency-Key.
  */
@@ -128,6 +131,8 @@ export async function startCluster(options: ClusterOptions) {
     'defaults',
     '  mode http',
     '  timeout connect 1s',
+    // A busy instance may take a while to answer /ready: slow is not dead (a killed one refuses at once).
+    '  timeout check 2s',
     '  timeout client 60s',
     '  timeout server 60s',
     '  retries 3',
@@ -142,7 +147,8 @@ export async function startCluster(options: ClusterOptions) {
     '  balance roundrobin',
     '  option httpchk GET /ready',
     '  http-check expect status 200',
-    '  default-server check inter 250ms fall 1 rise 1',
+    // Out at the first refused connection (observe layer4) or after two failed checks; back at the first pass.
+    '  default-server check inter 250ms fall 2 rise 1 observe layer4 error-limit 1 on-error mark-down',
     ...instances.map((instance, i) => `  server s${i + 1} 127.0.0.1:${instance.port}`),
     '',
   ].join('\n')
@@ -174,3 +180,53 @@ export async function startCluster(options: ClusterOptions) {
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>
+
+/**
+ * What the cluster and fault tests run on: a PostgreSQL database of their own (`prepare` may seed it
+ * first), a consumer of a test exchange the instances relay to, and the cluster with `env` on top.
+ */
+export async function startTestCluster(env: Record<string, string>, prepare?: (db: Db) => Promise<unknown>) {
+  const database = await createTestDatabase()
+  if (!database.url) throw new Error('these tests need PostgreSQL (TEST_DB=postgres)')
+  await prepare?.(database.db)
+  const exchange = testExchange()
+  const consumer = await consume(exchange)
+  const cluster = await startCluster({
+    databaseUrl: database.url,
+    env: { AMQP_URL, AMQP_EXCHANGE: exchange, ...env },
+  })
+  return {
+    database,
+    consumer,
+    cluster,
+    async close() {
+      await cluster.close()
+      await consumer.close()
+      await database.close()
+    },
+  }
+}
+
+export type TestCluster = Awaited<ReturnType<typeof startTestCluster>>
+
+/** `count` users signed up through `base`, each with a token: the writers of a load. */
+export async function signUpWriters(base: string, count: number): Promise<string[]> {
+  const json = { 'content-type': 'application/json' }
+  const tokens: string[] = []
+  for (let n = 0; n < count; n++) {
+    const credentials = { email: `writer${n}@example.ch`, password: 'a-writer-Secret' }
+    const created = await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ ...credentials, first_name: 'W', last_name: String(n) }),
+    })
+    if (created.status !== 201) throw new Error(`sign-up: ${created.status} ${await created.text()}`)
+    const res = await fetch(`${base}/api/v1/tokens`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(credentials),
+    })
+    tokens.push(((await res.json()) as { token: string }).token)
+  }
+  return tokens
+}

@@ -58,8 +58,13 @@ export async function consume(exchange: string) {
 
 const run = promisify(execFile)
 
-/** Stops and starts the RabbitMQ application on this machine (the node process stays up). */
+/**
+ * Stops and starts the RabbitMQ application on this machine (the node process stays up) — only when
+ * the tests own the broker (`owned`): the local one by default, another only with TEST_AMQP_OWNED=1
+ * (vitest.config.ts decides). The tests that stop it are skipped otherwise.
+ */
 export const broker = {
+  owned: process.env.TEST_AMQP_OWNED !== '0',
   stop: () => run('rabbitmqctl', ['stop_app']),
   async start() {
     await run('rabbitmqctl', ['start_app'])

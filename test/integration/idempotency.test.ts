@@ -144,23 +144,98 @@ describe(`Idempotency-Key (${backend})`, () => {
     const payload = { title: 'In flight', content: 'x' }
     const probe = randomUUID()
     await createDocument(probe, payload)
-    const { fingerprint } = await t.db
+    const { fingerprint, holder } = await t.db
       .selectFrom('idempotency_keys')
-      .select('fingerprint')
+      .select(['fingerprint', 'holder'])
       .where('key', '=', probe)
       .executeTakeFirstOrThrow()
+    // The first request was claimed by an instance that holds its liveness lock: this one.
+    expect(holder).toBeTypeOf('number')
+    const inFlight = (set: { holder?: number | null; locked_until?: Date }) =>
+      t.db.updateTable('idempotency_keys').set(set).where('key', '=', key).execute()
     await t.db.updateTable('idempotency_keys').set({ fingerprint }).where('key', '=', key).execute()
     const busy = await createDocument(key, payload)
     expect(busy.statusCode).toBe(409)
     expect(busy.json()).toMatchObject({ code: 'idempotency_key_in_flight' })
     expect(busy.headers['retry-after']).toBe('1')
-    // A first request whose lease ran out (its instance died) is run again by the retry.
+    // Held by a live instance, however long it takes (up to the 60 s hold): still 409.
+    await inFlight({ holder })
+    expect((await createDocument(key, payload)).statusCode).toBe(409)
+    // Held by an instance that died (nobody holds its liveness lock): the retry runs it again at once.
+    await inFlight({ holder: holder === 1 ? 2 : (holder as number) - 1 })
+    expect((await createDocument(key, payload)).statusCode).toBe(201)
+    expect(await countDocuments('In flight')).toBe(2)
+  })
+
+  it('a first request with no known holder keeps its key until its hold runs out', async () => {
+    const key = randomUUID()
+    const payload = { title: 'Held by lease', content: 'x' }
+    expect((await createDocument(key, payload)).statusCode).toBe(201)
+    // As if it were still running, not committed yet, on an instance that could not take its liveness lock.
+    await t.db
+      .updateTable('idempotency_keys')
+      .set({
+        holder: null,
+        committed_to: null,
+        response_status: null,
+        locked_until: new Date(Date.now() + 60_000),
+      })
+      .where('key', '=', key)
+      .execute()
+    expect((await createDocument(key, payload)).statusCode).toBe(409)
     await t.db
       .updateTable('idempotency_keys')
       .set({ locked_until: new Date(Date.now() - 1) })
       .where('key', '=', key)
       .execute()
     expect((await createDocument(key, payload)).statusCode).toBe(201)
+    expect(await countDocuments('Held by lease')).toBe(2)
+  })
+
+  it('a retry after the first took effect but died before storing its answer is a 303 to what it made', async () => {
+    const key = randomUUID()
+    const payload = { title: 'Made once', content: 'x' }
+    const first = await createDocument(key, payload)
+    expect(first.statusCode).toBe(201)
+    const id = first.json().id as number
+    // The change's own transaction marked the key.
+    const row = await t.db
+      .selectFrom('idempotency_keys')
+      .select(['committed_to', 'holder'])
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow()
+    expect(row.committed_to).toBe(`documents/${id}`)
+    // As if its instance died between the commit and storing the answer.
+    const lost = (holder: number | null) =>
+      t.db
+        .updateTable('idempotency_keys')
+        .set({ response_status: null, response_body: null, response_headers: null, holder })
+        .where('key', '=', key)
+        .execute()
+    await lost(row.holder)
+    // Its instance still lives (it may store the answer yet): 409, retry.
+    expect((await createDocument(key, payload)).statusCode).toBe(409)
+    await lost((row.holder as number) === 1 ? 2 : (row.holder as number) - 1)
+    const retry = await createDocument(key, payload)
+    expect(retry.statusCode).toBe(303)
+    expect(retry.headers.location).toBe(`${PUBLIC_URL}/api/v1/documents/${id}`)
+    expect(await countDocuments('Made once')).toBe(1)
+    // An anonymous sign-up marks its key too.
+    const signUp = {
+      method: 'POST' as const,
+      url: '/api/v1/users',
+      headers: { 'idempotency-key': key },
+      payload: { email: uniqueEmail(), password: 'a-long-Secret', first_name: 'A', last_name: 'B' },
+    }
+    const created = await t.app.inject(signUp)
+    expect(created.statusCode).toBe(201)
+    const signUpKey = await t.db
+      .selectFrom('idempotency_keys')
+      .select('committed_to')
+      .where('key', '=', key)
+      .where('scope', 'like', 'ip:%')
+      .executeTakeFirstOrThrow()
+    expect(signUpKey.committed_to).toBe(`users/${created.json().id}`)
   })
 
   it('keys expire after 24 h: an expired key is a new request', async () => {

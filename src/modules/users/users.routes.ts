@@ -51,7 +51,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = a
       },
     },
     async (req, reply) => {
-      const user = await users.create(req.caller, req.body, { ip: req.ip, requestId: req.id })
+      const user = await users.create(req.caller, req.body, {
+        ip: req.ip,
+        requestId: req.id,
+        idempotencyKey: req.idempotencyKey,
+      })
       reply.header('location', app.urls.item('users', user.id))
       return sendItem(req, reply, item(user), 201)
     },

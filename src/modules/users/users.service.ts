@@ -5,7 +5,7 @@ import { type Counting, pageRequest } from '../../http/pagination.js'
 import { AppError, fail } from '../../http/problem.js'
 import type { Urls } from '../../http/urls.js'
 import type { ArchiveHook } from '../../platform/archive/archive.js'
-import { type Actor, isAdmin } from '../../platform/auth/actor.js'
+import { type Actor, type IdempotencyClaim, isAdmin } from '../../platform/auth/actor.js'
 import type { Passwords } from '../../platform/auth/passwords.js'
 import type { TokensService } from '../../platform/auth/tokens.service.js'
 import type { SignupGate } from '../../platform/geolocation/signup-gate.js'
@@ -56,7 +56,11 @@ export function createUsersService(deps: {
      * Sign-up (anyone, through the gate) or creation by an admin (any role, no gate). An email held
      * by an archived account is a 409 that says so, linking the archive entry for admins.
      */
-    async create(actor: Actor | null, body: CreateUser, client: { ip: string; requestId: string }) {
+    async create(
+      actor: Actor | null,
+      body: CreateUser,
+      client: { ip: string; requestId: string; idempotencyKey: IdempotencyClaim | null },
+    ) {
       authorizeRole(actor, body.role, 'user')
       const origin = isAdmin(actor) ? { country: null } : await deps.signupGate.check(client.ip)
       const row = {
@@ -68,7 +72,11 @@ export function createUsersService(deps: {
         country: origin.country,
         role: body.role ?? 'user',
       }
-      const context = { actorId: actor?.id ?? null, requestId: client.requestId }
+      const context = {
+        actorId: actor?.id ?? null,
+        requestId: client.requestId,
+        idempotencyKey: client.idempotencyKey,
+      }
       try {
         return await items.create('users', context, (tx) => repo.insert(tx, row))
       } catch (error) {

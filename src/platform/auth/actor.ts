@@ -9,6 +9,14 @@ export interface Actor {
   tokenId: number
   /** The request being served: change records name it. */
   requestId: string
+  /** The Idempotency-Key this request holds (platform/idempotency): its change records mark it. */
+  idempotencyKey?: IdempotencyClaim | null
+}
+
+/** An Idempotency-Key claimed by the request being served: whose (`user:7`, `ip:…`) and which. */
+export interface IdempotencyClaim {
+  scope: string
+  key: string
 }
 
 /** What a bearer token stands for, before it is bound to a request. */

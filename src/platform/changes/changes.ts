@@ -1,19 +1,23 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import type { ChangeRow } from '../../db/schema.js'
+import type { Actor, IdempotencyClaim } from '../auth/actor.js'
 import type { ChangeAction } from './actions.js'
 
 /** Who made a change: the actor (null for an anonymous sign-up or the system) and the request. */
 export interface ChangeContext {
   actorId: number | null
   requestId: string | null
+  /** The request's Idempotency-Key: marked, in the change's transaction, as having taken effect. */
+  idempotencyKey?: IdempotencyClaim | null
 }
 
 export const SYSTEM: ChangeContext = { actorId: null, requestId: null }
 
-export const contextOf = (actor: { id: number; requestId: string }): ChangeContext => ({
+export const contextOf = (actor: Actor): ChangeContext => ({
   actorId: actor.id,
   requestId: actor.requestId,
+  idempotencyKey: actor.idempotencyKey ?? null,
 })
 
 /** One change to record: the resource, what happened, and its state before and after. */
@@ -53,6 +57,18 @@ const json = (value: object | null | undefined) =>
  */
 export async function recordChanges(tx: Db, context: ChangeContext, changes: Change[]): Promise<number[]> {
   const sequences: number[] = []
+  const [first] = changes
+  if (context.idempotencyKey && first) {
+    // Before the ordering lock: committed with the change, or not at all.
+    const { scope, key } = context.idempotencyKey
+    await tx
+      .updateTable('idempotency_keys')
+      .set({ committed_to: `${first.type}/${first.id}` })
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .where('response_status', 'is', null)
+      .execute()
+  }
   // In chunks: one statement holds at most 65,535 parameters (9 a record). The ordering lock is the
   // transaction's already after the first chunk, so the chunks are numbered back to back.
   for (let start = 0; start < changes.length; start += RECORDS_PER_STATEMENT) {

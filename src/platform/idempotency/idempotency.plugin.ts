@@ -1,18 +1,21 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomInt } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { sql } from 'kysely'
+import { type RawBuilder, type Selectable, sql } from 'kysely'
 import { Type } from 'typebox'
+import type { DatabaseHandle, Session } from '../../db/database.js'
+import type { IdempotencyKeysTable } from '../../db/schema.js'
 import { AppError } from '../../http/problem.js'
 import { problems } from '../../http/schemas.js'
 import { API_PREFIX } from '../../http/urls.js'
 import { clientKey } from '../../plugins/client-key.js'
+import type { IdempotencyClaim } from '../auth/actor.js'
 import { scheduleJob } from '../jobs.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The key this request holds, while it runs: its response is stored for the retries. */
-    idempotencyKey: { scope: string; key: string; release(): void } | null
+    idempotencyKey: IdempotencyClaim | null
   }
   interface FastifyContextConfig {
     /** false: this POST or PATCH ignores Idempotency-Key (a response that must never be stored). */
@@ -23,13 +26,21 @@ declare module 'fastify' {
 /** How long a key and its response are kept (the draft's suggestion: 24 h). */
 const KEPT_MS = 24 * 3600_000
 /**
- * A first request holds its key for LEASE_MS, renewed every RENEW_MS while it runs (for at most
- * MAX_HOLD_MS, past the 30 s request timeout): when its instance dies, the renewals stop and a retry
- * may run the request again within LEASE_MS.
+ * The longest a first request holds its key (requests time out after 30 s). Its instance's liveness
+ * lock lets go sooner: when the instance dies, a retry may run the request again at once.
  */
-const LEASE_MS = 5_000
-const RENEW_MS = 2_000
-const MAX_HOLD_MS = 60_000
+const HOLD_MS = 60_000
+/** key1 of the liveness locks (pg_advisory_lock(int, int)); key2 is the instance's holder number. */
+const HOLDER_LOCK = sql.lit(72901305)
+/** How often an instance checks that it still holds its liveness lock (a reconnect loses it). */
+const CHECK_MS = 2_000
+
+/** Whether the first request of key row `k` may still be running: its hold lasts, its instance lives. */
+const running = (k: RawBuilder<unknown>) => sql<boolean>`
+  (${k}.locked_until > now() AND (${k}.holder IS NULL OR EXISTS (
+    SELECT 1 FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND classid = ${HOLDER_LOCK}
+      AND objid = ${k}.holder::oid AND objsubid = 2)))`
 /** The headers a replay repeats: what a client reads from the first answer. */
 const REPLAYED = ['content-type', 'location', 'content-location', 'etag', 'link', 'preference-applied']
 
@@ -42,6 +53,12 @@ const KeyHeader = Type.String({
     'request is a 422; while the first is still running, a 409. Keys are per caller.',
 })
 
+const SeeOther = Type.Null({
+  description:
+    'A retry whose first request (same Idempotency-Key) took effect but whose answer was lost: its instance ' +
+    'stopped before storing it. `Location` names the item it created or changed.',
+})
+
 /** The body as canonical JSON (keys sorted), so the same payload always has the same fingerprint. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
@@ -52,6 +69,44 @@ function canonical(value: unknown): string {
       .join(',')}}`
   return JSON.stringify(value ?? null)
 }
+
+/**
+ * This instance's holder number while it holds the session advisory lock (HOLDER_LOCK, holder), else
+ * null. PostgreSQL lets go of the lock the moment the instance's connection dies, so the keys it holds
+ * are free for retries at once, while a live instance, however busy, keeps them.
+ */
+function liveness(app: FastifyInstance, open: DatabaseHandle['session']): () => number | null {
+  const holder = randomInt(1, 2 ** 31 - 1)
+  let session: Session | null = null
+  let held = false
+  const check = async () => {
+    try {
+      session ??= await open()
+      const { rows } = await sql<{ held: boolean }>`
+        SELECT CASE WHEN EXISTS (
+          SELECT 1 FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+            AND classid = ${HOLDER_LOCK} AND objid = ${holder}::int::oid AND objsubid = 2
+        ) THEN true ELSE pg_try_advisory_lock(${HOLDER_LOCK}, ${holder}::int) END AS held`.execute(session.db)
+      held = rows[0]?.held === true
+    } catch (err) {
+      if (held) app.log.warn({ err }, 'idempotency keys: lost the liveness lock; keys wait for their lease')
+      held = false
+    }
+  }
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onReady', async () => {
+    await check()
+    timer = setInterval(check, CHECK_MS).unref()
+  })
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    await session?.close()
+  })
+  return () => (held ? holder : null)
+}
+
+type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>
 
 /** The key as sent: a Structured Field string (`"…"`, as the draft writes it) or a bare token. */
 const keyOf = (header: string) => (/^".*"$/.test(header) ? header.slice(1, -1) : header)
@@ -66,8 +121,9 @@ const keyOf = (header: string) => (/^".*"$/.test(header) ? header.slice(1, -1) :
  * sees them; they are per caller (the user, or the client address of an anonymous sign-up).
  */
 export const idempotencyPlugin = fp(
-  async (app: FastifyInstance, { jobs }: { jobs: boolean }) => {
+  async (app: FastifyInstance, { jobs, session }: { jobs: boolean; session: DatabaseHandle['session'] }) => {
     const { db } = app
+    const holder = liveness(app, session)
     app.decorateRequest('idempotencyKey', null)
 
     const replay = (
@@ -79,7 +135,7 @@ export const idempotencyPlugin = fp(
       return reply.serializer((payload) => payload as string).send(row.response_body)
     }
 
-    const claim = async (request: FastifyRequest, reply: FastifyReply) => {
+    const claim = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const header = request.headers['idempotency-key']
       if (typeof header !== 'string') return
       const key = keyOf(header)
@@ -88,49 +144,50 @@ export const idempotencyPlugin = fp(
         .update(`${request.method} ${request.url}\n${canonical(request.body)}`)
         .digest('hex')
       const now = Date.now()
-      // A key is new, expired, or held by a first request that died (same request, lease over).
+      // A key is new, expired, or held by a first request that died before its change committed: only
+      // the same request may then take it over and run it again.
       const { rows } = await sql<{ key: string }>`
-        INSERT INTO idempotency_keys (scope, key, fingerprint, locked_until, expires_at)
-        VALUES (${scope}, ${key}, ${fingerprint}, ${new Date(now + LEASE_MS)}, ${new Date(now + KEPT_MS)})
+        INSERT INTO idempotency_keys (scope, key, fingerprint, locked_until, holder, expires_at)
+        VALUES (${scope}, ${key}, ${fingerprint}, ${new Date(now + HOLD_MS)}, ${holder()},
+                ${new Date(now + KEPT_MS)})
         ON CONFLICT (scope, key) DO UPDATE SET
-          fingerprint = EXCLUDED.fingerprint, locked_until = EXCLUDED.locked_until,
-          response_status = NULL, response_headers = NULL, response_body = NULL,
+          fingerprint = EXCLUDED.fingerprint, locked_until = EXCLUDED.locked_until, holder = EXCLUDED.holder,
+          committed_to = NULL, response_status = NULL, response_headers = NULL, response_body = NULL,
           created_at = now(), expires_at = EXCLUDED.expires_at
         WHERE idempotency_keys.expires_at <= now()
-           OR (idempotency_keys.response_status IS NULL AND idempotency_keys.locked_until <= now()
-               AND idempotency_keys.fingerprint = EXCLUDED.fingerprint)
+           OR (idempotency_keys.response_status IS NULL AND idempotency_keys.committed_to IS NULL
+               AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
+               AND NOT ${running(sql`idempotency_keys`)})
         RETURNING key`.execute(db)
       if (rows.length === 1) {
-        // Renewed while the request runs; a slow request keeps its key, a dead instance lets go.
-        const started = Date.now()
-        const renew = setInterval(() => {
-          if (Date.now() - started > MAX_HOLD_MS) return clearInterval(renew)
-          sql`UPDATE idempotency_keys SET locked_until = now() + ${`${LEASE_MS} milliseconds`}::interval
-              WHERE scope = ${scope} AND key = ${key} AND response_status IS NULL`
-            .execute(db)
-            .catch(() => {})
-        }, RENEW_MS).unref()
-        request.idempotencyKey = { scope, key, release: () => clearInterval(renew) }
+        request.idempotencyKey = { scope, key }
+        if (request.caller) request.caller.idempotencyKey = request.idempotencyKey
         return
       }
-      const held = await db
-        .selectFrom('idempotency_keys')
-        .selectAll()
-        .where('scope', '=', scope)
-        .where('key', '=', key)
-        .executeTakeFirstOrThrow()
+      const { rows: found } = await sql<IdempotencyKeyRow & { running: boolean }>`
+        SELECT k.*, ${running(sql`k`)} AS running FROM idempotency_keys k
+        WHERE k.scope = ${scope} AND k.key = ${key}`.execute(db)
+      const held = found[0]
+      // Let go of in between (its first request failed with a 5xx): claim it again.
+      if (!held) return claim(request, reply)
       if (held.fingerprint !== fingerprint)
         throw new AppError(
           'idempotency_key_reused',
           'This Idempotency-Key was sent with another request: use a new key for a new request.',
         )
-      if (held.response_status === null)
+      if (held.response_status === null) {
+        if (held.committed_to !== null && !held.running) {
+          // It took effect, but its instance died before the response was stored: what it made is there.
+          const [type = '', id = ''] = held.committed_to.split('/')
+          return reply.status(303).header('location', app.urls.item(type, id)).send()
+        }
         throw new AppError(
           'idempotency_key_in_flight',
           'The first request with this Idempotency-Key is still running: retry in a moment.',
           {},
           { 'retry-after': '1' },
         )
+      }
       return replay(reply, { ...held, response_status: held.response_status })
     }
 
@@ -138,7 +195,6 @@ export const idempotencyPlugin = fp(
       const held = request.idempotencyKey
       if (!held) return payload
       request.idempotencyKey = null
-      held.release()
       const where = sql`scope = ${held.scope} AND key = ${held.key}`
       const storable = payload === null || payload === undefined || typeof payload === 'string'
       if (reply.statusCode >= 500 || !storable) {
@@ -169,7 +225,7 @@ export const idempotencyPlugin = fp(
       route.schema = {
         ...route.schema,
         headers: Type.Object({ ...headers.properties, 'idempotency-key': Type.Optional(KeyHeader) }),
-        response: { ...problems(409, 422), ...(route.schema?.response as object) },
+        response: { 303: SeeOther, ...problems(409, 422), ...(route.schema?.response as object) },
       }
       route.preHandler = [claim, ...[route.preHandler ?? []].flat()]
       route.onSend = [...[route.onSend ?? []].flat(), store]
