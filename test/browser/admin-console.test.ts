@@ -452,7 +452,7 @@ describe('the admin console', () => {
       (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/applications/${apps.Globex}`),
     )
     await card('saved', apps.Globex)
-      .getByRole('button', { name: /^Move application/ })
+      .getByRole('button', { name: /^Move to…/ })
       .focus()
     await page.keyboard.press('Enter')
     await page.getByRole('menu').waitFor()
@@ -460,7 +460,12 @@ describe('the admin console', () => {
     await screenshot(page, '24-applications-board-move-menu')
     // The menu lists the other statuses in the workflow's order: applied first.
     expect(await page.getByRole('menuitem').first().textContent()).toBe('Applied')
-    await page.keyboard.press('ArrowDown')
+    // The menu opens with the focus on its first item; Enter picks it.
+    await until(
+      async () =>
+        (await page.evaluate('document.activeElement && document.activeElement.textContent')) === 'Applied',
+      'the menu has the focus on Applied',
+    )
     await page.keyboard.press('Enter')
     expect((await moved).status()).toBe(200)
     await notice('moved from saved to applied').waitFor()
@@ -475,7 +480,7 @@ describe('the admin console', () => {
       (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/applications/${apps.Initech}`),
     )
     await card('saved', apps.Initech)
-      .getByRole('button', { name: /^Move application/ })
+      .getByRole('button', { name: /^Move to…/ })
       .click()
     await page.getByRole('menuitem', { name: 'Accepted' }).click()
     const response = await refused

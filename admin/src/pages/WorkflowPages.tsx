@@ -34,6 +34,16 @@ import {
 import type { CustodianDataProvider, WorkflowStats } from '../api/dataProvider'
 import type { PageSpec, ResourceSpec, WorkflowSpec } from '../resource-spec'
 
+/** Read by screen readers, not shown. */
+const visuallyHidden = {
+  position: 'absolute',
+  width: '1px',
+  height: '1px',
+  overflow: 'hidden',
+  clip: 'rect(0 0 0 0)',
+  whiteSpace: 'nowrap',
+} as const
+
 /** Cards per column: the most recently moved ones; the list page has the rest. */
 export const COLUMN_SIZE = 50
 
@@ -237,12 +247,15 @@ function BoardCard({
         aria-haspopup="menu"
         aria-controls={anchor ? menuId : undefined}
         aria-expanded={anchor ? true : undefined}
-        aria-label={`Move ${spec.singular.toLowerCase()} ${title} (${status}) to…`}
         disabled={moving}
         onClick={(event) => setAnchor(event.currentTarget)}
         sx={{ mt: 0.5 }}
       >
         {moving ? 'Moving…' : 'Move to…'}
+        {/* The name says which card: "Move to… (application Platform engineer at Globex, saved)". */}
+        <Box component="span" sx={visuallyHidden}>
+          {` (${spec.singular.toLowerCase()} ${title}, ${status})`}
+        </Box>
       </Button>
       <Menu id={menuId} anchorEl={anchor} open={anchor !== null} onClose={() => setAnchor(null)}>
         {workflow.statuses
