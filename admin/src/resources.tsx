@@ -210,7 +210,11 @@ const applications: ResourceSpec = {
   defaultSort: { field: 'id', order: 'ASC' },
   archiveNote: 'The application goes to the archive with its status history.',
   purgeWarning: 'Purging an application deletes it and its status history for good.',
-  workflow: { field: 'status', statuses: applicationStatuses, subtitle: (a) => String(a.position ?? '') },
+  workflow: {
+    field: 'status',
+    statuses: applicationStatuses,
+    subtitle: (a) => [a.location, a.source].filter(Boolean).join(' · '),
+  },
   fields: [
     { source: 'id', label: 'Id', kind: 'id', list: true, sortable: true },
     {

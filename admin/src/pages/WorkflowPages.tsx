@@ -287,6 +287,14 @@ function Bar({ share }: { share: number }) {
   )
 }
 
+function Share({ share }: { share: number }) {
+  return (
+    <Box component="span" sx={{ whiteSpace: 'nowrap', minWidth: 56, textAlign: 'right' }}>
+      {percent(share)}
+    </Box>
+  )
+}
+
 function ChartTable({ caption, head, children }: { caption: string; head: string[]; children: ReactNode }) {
   return (
     <Table size="small" sx={{ mb: 3, maxWidth: 900, captionSide: 'top' }}>
@@ -349,7 +357,7 @@ function StatusChart({ spec, workflow }: BoardProps) {
                     <TableCell sx={{ width: '50%' }}>
                       <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
                         <Bar share={share} />
-                        <span>{percent(share)}</span>
+                        <Share share={share} />
                       </Stack>
                     </TableCell>
                   </TableRow>
@@ -369,7 +377,7 @@ function StatusChart({ spec, workflow }: BoardProps) {
                   <TableCell sx={{ width: '50%' }}>
                     <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
                       <Bar share={stage.share} />
-                      <span>{percent(stage.share)}</span>
+                      <Share share={stage.share} />
                     </Stack>
                   </TableCell>
                 </TableRow>
