@@ -522,7 +522,7 @@ describe('the admin console', () => {
     )
     expect(stats.body.by_status).toEqual(byStatus)
 
-    await page.getByRole('menuitem', { name: 'Applications by status' }).click()
+    await page.getByRole('menuitem', { name: 'Applications chart' }).click()
     const counts = page.getByRole('table', { name: 'Applications at each status now' })
     await counts.waitFor()
     await see('7 live applications')
@@ -577,7 +577,7 @@ describe('the admin console', () => {
     await page.locator(`section[data-status="contacted"] li[data-id="${leads.Tyrell}"]`).waitFor()
     await accessible('leads board')
     await screenshot(page, '29-leads-board')
-    await page.getByRole('menuitem', { name: 'Leads by status' }).click()
+    await page.getByRole('menuitem', { name: 'Leads chart' }).click()
     const counts = page.getByRole('table', { name: 'Leads at each status now' })
     await counts.waitFor()
     expect(await counts.locator('tr[data-status="new"] td').first().textContent()).toBe('1')

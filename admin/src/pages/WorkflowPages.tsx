@@ -62,7 +62,7 @@ export function workflowPages(spec: ResourceSpec): PageSpec[] {
     },
     {
       path: `${spec.name}-stats`,
-      label: `${spec.label} by status`,
+      label: `${spec.label} chart`,
       icon: BarChartIcon,
       element: <StatusChart spec={spec} workflow={spec.workflow} />,
     },
@@ -88,7 +88,7 @@ function WorkflowBoard({ spec, workflow }: BoardProps) {
       <Title title={`${spec.label} board`} />
       <CardContent>
         <Typography variant="h5" component="h1" gutterBottom>
-          {spec.label} by status
+          {spec.label} board
         </Typography>
         <Typography variant="body2" sx={{ mb: 2 }}>
           Each column holds the {spec.label.toLowerCase()} at one status, most recently moved first. “Move
