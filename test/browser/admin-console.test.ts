@@ -438,7 +438,7 @@ describe('the admin console', () => {
     await screenshot(page, '22-application-audit-trail')
   })
 
-  it('moves an application on the board with the keyboard, and says why a move is refused (409)', async () => {
+  it('moves an application on the board with the keyboard, says why a move is refused (409), and sees one made meanwhile', async () => {
     await page.getByRole('menuitem', { name: 'Applications board' }).click()
     const column = (status: string) => page.locator(`section[data-status="${status}"]`)
     const card = (status: string, id: number) => column(status).locator(`li[data-id="${id}"]`)
@@ -499,22 +499,47 @@ describe('the admin console', () => {
     expect(
       (await api.call<{ status: string }>('GET', `/applications/${apps.Initech}`, adminToken)).body.status,
     ).toBe('saved')
+
+    // Moved meanwhile by someone else: the board says so and shows where it is now; nothing is sent.
+    await card('applied', apps.Umbrella).waitFor()
+    const other = await api.call('PATCH', `/applications/${apps.Umbrella}`, adminToken, {
+      status: 'screening',
+    })
+    expect(other.status).toBe(200)
+    let patched = false
+    const watchPatch = (request: Request) => {
+      if (request.method() === 'PATCH' && request.url().endsWith(`/applications/${apps.Umbrella}`))
+        patched = true
+    }
+    page.on('request', watchPatch)
+    await card('applied', apps.Umbrella)
+      .getByRole('button', { name: /^Move to…/ })
+      .click()
+    await page.getByRole('menuitem', { name: 'Withdrawn' }).click()
+    await notice('is screening now, no longer applied').waitFor()
+    await card('screening', apps.Umbrella).waitFor()
+    page.off('request', watchPatch)
+    expect(patched).toBe(false)
+    // Back where the chart expects it (screening → applied is no move: the test's own reset is direct).
+    expect(
+      (await api.call('PATCH', `/applications/${apps.Umbrella}`, adminToken, { status: 'withdrawn' })).status,
+    ).toBe(200)
   })
 
   it('charts applications by status and the funnel, with the values as a table', async () => {
-    // After the board's move: saved 1, applied 2, screening 1, interviewing 1, offer 1, rejected 1.
+    // After the board: Globex saved → applied, Umbrella applied → screening → withdrawn.
     const byStatus = {
       saved: 1,
-      applied: 2,
+      applied: 1,
       screening: 1,
       interviewing: 1,
       offer: 1,
       accepted: 0,
       declined: 0,
       rejected: 1,
-      withdrawn: 0,
+      withdrawn: 1,
     }
-    const funnel = { saved: 7, applied: 6, screening: 3, interviewing: 2, offer: 1, accepted: 0 }
+    const funnel = { saved: 7, applied: 6, screening: 4, interviewing: 2, offer: 1, accepted: 0 }
     const stats = await api.call<{ by_status: Record<string, number> }>(
       'GET',
       '/applications/stats',
@@ -536,7 +561,7 @@ describe('the admin console', () => {
       expect(cells[0], status).toBe(String(reached))
     }
     expect(await stages.locator('tr[data-stage="saved"]').textContent()).toContain('100 %')
-    expect(await stages.locator('tr[data-stage="screening"]').textContent()).toContain('42.9 %')
+    expect(await stages.locator('tr[data-stage="screening"]').textContent()).toContain('57.1 %')
     await accessible('applications chart')
     await screenshot(page, '26-applications-chart')
   })
