@@ -408,7 +408,7 @@ describe('the admin console', () => {
     await screenshot(page, '16-document-aliases')
   })
 
-  it('lists applications, filtered by several statuses and a search', async () => {
+  it('lists applications, filtered by several statuses and a search; shows and edits one', async () => {
     await page.getByRole('menuitem', { name: 'Applications', exact: true }).click()
     await see('1-7 of 7')
     await accessible('applications')
@@ -436,6 +436,24 @@ describe('the admin console', () => {
     await page.getByText('status changed').first().waitFor()
     await accessible('application audit trail')
     await screenshot(page, '22-application-audit-trail')
+
+    // Edited from its form: only what changed is sent, with If-Match.
+    await visit(`/applications/${apps.Stark}`)
+    const location = page.getByLabel('Location')
+    await until(
+      async () => (await page.getByLabel('Company').inputValue()) === 'Stark Industries',
+      'the form',
+    )
+    await location.fill('Malibu')
+    const saved = page.waitForRequest(
+      (r) => r.method() === 'PATCH' && r.url().endsWith(`/applications/${apps.Stark}`),
+    )
+    await page.getByRole('button', { name: 'Save' }).click()
+    const request = await saved
+    expect(request.postDataJSON()).toEqual({ location: 'Malibu' })
+    expect(request.headers()['if-match']).toBeTruthy()
+    await page.waitForURL(new RegExp(`#/applications/${apps.Stark}/show$`))
+    await see('Malibu')
   })
 
   it('moves an application on the board with the keyboard, says why a move is refused (409), and sees one made meanwhile', async () => {
