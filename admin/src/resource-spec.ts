@@ -13,6 +13,7 @@ export type FieldKind =
   | 'tags'
   | 'password'
   | 'url'
+  | 'money'
 
 export interface FieldSpec {
   /** The property of the API's representation. */
@@ -34,7 +35,8 @@ export interface FieldSpec {
   help?: string
 }
 
-export type FilterKind = 'search' | 'text' | 'choice' | 'date' | 'id'
+/** `choices`: several values at once, sent comma-separated (`status=saved,applied`). */
+export type FilterKind = 'search' | 'text' | 'choice' | 'choices' | 'date' | 'id'
 
 export interface FilterSpec {
   /** The query parameter. */
@@ -93,6 +95,19 @@ export interface ResourceSpec {
   pages?: PageSpec[]
   /** More archive pages for this resource (a document's reserved aliases), as list resources of their own. */
   archiveExtras?: ExtraListSpec[]
+  /**
+   * A status workflow (applications, leads): its statuses in the API's order, as openapi.json lists them
+   * (api/openapi.ts). The API alone judges a move (`409 invalid_transition` lists the allowed ones).
+   */
+  workflow?: WorkflowSpec
+}
+
+export interface WorkflowSpec {
+  /** The property holding the status. */
+  field: string
+  statuses: readonly string[]
+  /** What one card of the board shows under its title. */
+  subtitle?: (record: RaRecord) => string
 }
 
 /** A read-only list of the API that is not a collection of items with ids (reserved aliases). */

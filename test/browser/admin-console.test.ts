@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ADMIN,
@@ -25,6 +25,9 @@ let page: Page
 let watched: ReturnType<typeof watchPage>
 let adminToken: string
 const ids = { dmitri: 0, alice: 0, plan: 0, notes: 0, draft: 0, bulk: [] as number[] }
+/** Alice's applications by company, and her leads. */
+const apps = { Globex: 0, Initech: 0, Umbrella: 0, Hooli: 0, Stark: 0, Wayne: 0, Acme: 0 }
+const leads = { Cyberdyne: 0, Tyrell: 0, Soylent: 0 }
 const PASSWORD = 'a-user-Secret-1'
 
 async function createUser(email: string, first: string, last: string, role = 'user') {
@@ -47,6 +50,29 @@ async function createDocument(token: string, title: string, aliases: string[]) {
     aliases,
   })
   if (res.status !== 201) throw new Error(`creating ${title}: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.id
+}
+
+/** Creates an application at `path[0]` (a start) and moves it along the rest of `path`. */
+async function createApplication(
+  token: string,
+  company: string,
+  position: string,
+  source: string,
+  path: string[],
+) {
+  const [start, ...moves] = path
+  const res = await api.call<{ id: number }>('POST', '/applications', token, {
+    company,
+    position,
+    source,
+    status: start,
+  })
+  if (res.status !== 201) throw new Error(`creating ${company}: ${res.status} ${JSON.stringify(res.body)}`)
+  for (const status of moves) {
+    const moved = await api.call('PATCH', `/applications/${res.body.id}`, token, { status })
+    if (moved.status !== 200) throw new Error(`moving ${company} to ${status}: ${moved.status}`)
+  }
   return res.body.id
 }
 
@@ -121,6 +147,40 @@ beforeAll(async () => {
   ids.draft = await createDocument(alice, 'Draft to purge', ['draft-to-purge'])
   for (const n of ['one', 'two', 'three'])
     ids.bulk.push(await createDocument(alice, `Bulk ${n}`, [`bulk-${n}`]))
+  // Alice's job search: seven applications at known statuses (the chart's counts follow from them).
+  apps.Globex = await createApplication(alice, 'Globex', 'Platform engineer', 'LinkedIn', ['saved'])
+  apps.Initech = await createApplication(alice, 'Initech', 'Backend developer', 'Referral', ['saved'])
+  apps.Umbrella = await createApplication(alice, 'Umbrella', 'Data analyst', 'LinkedIn', ['applied'])
+  apps.Hooli = await createApplication(alice, 'Hooli', 'Site reliability engineer', 'LinkedIn', [
+    'applied',
+    'screening',
+  ])
+  apps.Stark = await createApplication(alice, 'Stark Industries', 'Frontend developer', 'Referral', [
+    'applied',
+    'screening',
+    'interviewing',
+  ])
+  apps.Wayne = await createApplication(alice, 'Wayne Enterprises', 'Security engineer', 'Job board', [
+    'applied',
+    'rejected',
+  ])
+  apps.Acme = await createApplication(alice, 'Acme', 'QA engineer', 'Referral', [
+    'applied',
+    'screening',
+    'interviewing',
+    'offer',
+  ])
+  for (const [company, contact_name, value, moves] of [
+    ['Cyberdyne', 'Miles Dyson', { amount: 250000, currency: 'CHF' }, []],
+    ['Tyrell', 'Eldon Tyrell', { amount: 1200000, currency: 'EUR' }, ['contacted']],
+    ['Soylent', 'Sol Roth', null, ['lost']],
+  ] as const) {
+    const res = await api.call<{ id: number }>('POST', '/leads', alice, { company, contact_name, value })
+    if (res.status !== 201) throw new Error(`creating lead ${company}: ${res.status}`)
+    leads[company] = res.body.id
+    for (const status of moves)
+      expect((await api.call('PATCH', `/leads/${res.body.id}`, alice, { status })).status).toBe(200)
+  }
 
   browser = await launchBrowser()
   // Reduced motion: the console then has no transitions, so axe never measures a colour mid-fade.
@@ -228,7 +288,7 @@ describe('the admin console', () => {
     await page.getByRole('tab', { name: 'Details' }).click()
     await page.getByRole('button', { name: 'Delete' }).click()
     const dialog = page.getByRole('dialog')
-    await dialog.getByText('with their documents, in one batch').waitFor()
+    await dialog.getByText('with their documents, applications and leads, in one batch').waitFor()
     await accessible('delete confirmation')
     await screenshot(page, '09-delete-confirm')
     await dialog.getByRole('button', { name: 'Delete' }).click()
@@ -348,9 +408,245 @@ describe('the admin console', () => {
     await screenshot(page, '16-document-aliases')
   })
 
-  it('shows a new change in the live feed without a reload', async () => {
+  it('lists applications, filtered by several statuses and a search; shows and edits one', async () => {
+    await page.getByRole('menuitem', { name: 'Applications', exact: true }).click()
+    await see('1-7 of 7')
+    await accessible('applications')
+    await screenshot(page, '20-applications')
+    await page.getByRole('combobox', { name: 'Status' }).click()
+    await page.getByRole('option', { name: 'screening' }).click()
+    await page.getByRole('option', { name: 'interviewing' }).click()
+    await page.keyboard.press('Escape')
+    await see('1-2 of 2')
+    const rows = page.locator('tbody tr')
+    expect(await rows.count()).toBe(2)
+    expect(await rows.allTextContents()).toEqual([
+      expect.stringContaining('Hooli'),
+      expect.stringContaining('Stark Industries'),
+    ])
+    await page.getByLabel('Search company or position').fill('frontend')
+    await see('1-1 of 1')
+    expect(await rows.first().textContent()).toContain('Stark Industries')
+    await accessible('applications filtered')
+    await screenshot(page, '21-applications-filtered')
+    await rows.first().click()
+    await page.waitForURL(new RegExp(`#/applications/${apps.Stark}/show$`))
+    await see('Frontend developer')
+    await page.getByRole('tab', { name: 'Audit trail' }).click()
+    await page.getByText('status changed').first().waitFor()
+    await accessible('application audit trail')
+    await screenshot(page, '22-application-audit-trail')
+
+    // Edited from its form: only what changed is sent, with If-Match.
+    await visit(`/applications/${apps.Stark}`)
+    const location = page.getByLabel('Location')
+    await until(
+      async () => (await page.getByLabel('Company').inputValue()) === 'Stark Industries',
+      'the form',
+    )
+    await location.fill('Malibu')
+    const saved = page.waitForRequest(
+      (r) => r.method() === 'PATCH' && r.url().endsWith(`/applications/${apps.Stark}`),
+    )
+    await page.getByRole('button', { name: 'Save' }).click()
+    const request = await saved
+    expect(request.postDataJSON()).toEqual({ location: 'Malibu' })
+    expect(request.headers()['if-match']).toBeTruthy()
+    await page.waitForURL(new RegExp(`#/applications/${apps.Stark}/show$`))
+    await see('Malibu')
+  })
+
+  it('moves an application on the board with the keyboard, says why a move is refused (409), and sees one made meanwhile', async () => {
+    await page.getByRole('menuitem', { name: 'Applications board' }).click()
+    const column = (status: string) => page.locator(`section[data-status="${status}"]`)
+    const card = (status: string, id: number) => column(status).locator(`li[data-id="${id}"]`)
+    await card('saved', apps.Globex).waitFor()
+    await card('offer', apps.Acme).waitFor()
+    await accessible('applications board')
+    await screenshot(page, '23-applications-board')
+
+    // Allowed: saved → applied, with the keyboard alone.
+    const moved = page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/applications/${apps.Globex}`),
+    )
+    await card('saved', apps.Globex)
+      .getByRole('button', { name: /^Move to…/ })
+      .focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('menu').waitFor()
+    await accessible('move menu')
+    await screenshot(page, '24-applications-board-move-menu')
+    // The menu lists the other statuses in the workflow's order: applied first.
+    expect(await page.getByRole('menuitem').first().textContent()).toBe('Applied')
+    // The menu opens with the focus on its first item; Enter picks it.
+    await until(
+      async () =>
+        (await page.evaluate('document.activeElement && document.activeElement.textContent')) === 'Applied',
+      'the menu has the focus on Applied',
+    )
+    await page.keyboard.press('Enter')
+    expect((await moved).status()).toBe(200)
+    await notice('moved from saved to applied').waitFor()
+    await card('applied', apps.Globex).waitFor()
+    await card('saved', apps.Globex).waitFor({ state: 'detached' })
+    expect(
+      (await api.call<{ status: string }>('GET', `/applications/${apps.Globex}`, adminToken)).body.status,
+    ).toBe('applied')
+
+    // Refused: saved → accepted is no move of the workflow; the API's reason is shown with its request id.
+    const refused = page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/applications/${apps.Initech}`),
+    )
+    await card('saved', apps.Initech)
+      .getByRole('button', { name: /^Move to…/ })
+      .click()
+    await page.getByRole('menuitem', { name: 'Accepted' }).click()
+    const response = await refused
+    expect(response.status()).toBe(409)
+    const requestId = response.headers()['x-request-id']
+    expect(requestId).toBeTruthy()
+    const shown = notice('is not a move of the application status workflow')
+    await shown.waitFor()
+    const text = await shown.textContent()
+    expect(text).toContain('saved → accepted')
+    expect(text).toContain('it can move to applied, rejected, withdrawn')
+    expect(text).toContain(`(409 invalid_transition; request id ${requestId})`)
+    await accessible('refused move')
+    await screenshot(page, '25-applications-board-refused')
+    await card('saved', apps.Initech).waitFor()
+    expect(
+      (await api.call<{ status: string }>('GET', `/applications/${apps.Initech}`, adminToken)).body.status,
+    ).toBe('saved')
+
+    // Moved meanwhile by someone else: the board says so and shows where it is now; nothing is sent.
+    await card('applied', apps.Umbrella).waitFor()
+    const other = await api.call('PATCH', `/applications/${apps.Umbrella}`, adminToken, {
+      status: 'screening',
+    })
+    expect(other.status).toBe(200)
+    let patched = false
+    const watchPatch = (request: Request) => {
+      if (request.method() === 'PATCH' && request.url().endsWith(`/applications/${apps.Umbrella}`))
+        patched = true
+    }
+    page.on('request', watchPatch)
+    await card('applied', apps.Umbrella)
+      .getByRole('button', { name: /^Move to…/ })
+      .click()
+    await page.getByRole('menuitem', { name: 'Withdrawn' }).click()
+    await notice('is screening now, no longer applied').waitFor()
+    await card('screening', apps.Umbrella).waitFor()
+    page.off('request', watchPatch)
+    expect(patched).toBe(false)
+    // Back where the chart expects it (screening → applied is no move: the test's own reset is direct).
+    expect(
+      (await api.call('PATCH', `/applications/${apps.Umbrella}`, adminToken, { status: 'withdrawn' })).status,
+    ).toBe(200)
+  })
+
+  it('charts applications by status and the funnel, with the values as a table', async () => {
+    // After the board: Globex saved → applied, Umbrella applied → screening → withdrawn.
+    const byStatus = {
+      saved: 1,
+      applied: 1,
+      screening: 1,
+      interviewing: 1,
+      offer: 1,
+      accepted: 0,
+      declined: 0,
+      rejected: 1,
+      withdrawn: 1,
+    }
+    const funnel = { saved: 7, applied: 6, screening: 4, interviewing: 2, offer: 1, accepted: 0 }
+    const stats = await api.call<{ by_status: Record<string, number> }>(
+      'GET',
+      '/applications/stats',
+      adminToken,
+    )
+    expect(stats.body.by_status).toEqual(byStatus)
+
+    await page.getByRole('menuitem', { name: 'Applications chart' }).click()
+    const counts = page.getByRole('table', { name: 'Applications at each status now' })
+    await counts.waitFor()
+    await see('7 live applications')
+    for (const [status, count] of Object.entries(byStatus)) {
+      const cells = await counts.locator(`tr[data-status="${status}"] td`).allTextContents()
+      expect(cells[0], status).toBe(String(count))
+    }
+    const stages = page.getByRole('table', { name: /^Funnel/ })
+    for (const [status, reached] of Object.entries(funnel)) {
+      const cells = await stages.locator(`tr[data-stage="${status}"] td`).allTextContents()
+      expect(cells[0], status).toBe(String(reached))
+    }
+    expect(await stages.locator('tr[data-stage="saved"]').textContent()).toContain('100 %')
+    expect(await stages.locator('tr[data-stage="screening"]').textContent()).toContain('57.1 %')
+    await accessible('applications chart')
+    await screenshot(page, '26-applications-chart')
+  })
+
+  it('archives an application from its page; the archive of applications has it', async () => {
+    await visit(`/applications/${apps.Wayne}/show`)
+    await see('Security engineer')
+    await page.getByRole('button', { name: 'Delete' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click()
+    await page.waitForURL(new RegExp(`#/archive-applications/${apps.Wayne}/show$`))
+    await see('Security engineer at Wayne Enterprises')
+    await page.getByRole('menuitem', { name: 'Archive' }).click()
+    const archive = page.getByRole('navigation', { name: 'Archive' })
+    await archive.getByRole('link', { name: 'Applications' }).click()
+    await page.locator('tbody tr').filter({ hasText: 'Wayne Enterprises' }).waitFor()
+    await accessible('archive of applications')
+    await screenshot(page, '27-archive-applications')
+    await archive.getByRole('link', { name: 'Leads' }).click()
+    await page.waitForURL(/#\/archive-leads$/)
+    await archive.locator('[aria-current="page"]', { hasText: 'Leads' }).waitFor()
+    await accessible('archive of leads')
+  })
+
+  it('lists leads with their value, filters them by status, and shows their board and chart', async () => {
+    await page.getByRole('menuitem', { name: 'Leads', exact: true }).click()
+    await see('1-3 of 3')
+    const cyberdyne = page.locator('tbody tr').filter({ hasText: 'Cyberdyne' })
+    expect(await cyberdyne.textContent()).toContain('2,500.00')
+    await accessible('leads')
+    await screenshot(page, '28-leads')
+    await page.getByRole('combobox', { name: 'Status' }).click()
+    await page.getByRole('option', { name: 'lost' }).click()
+    await page.keyboard.press('Escape')
+    await see('1-1 of 1')
+    expect(await page.locator('tbody tr').first().textContent()).toContain('Soylent')
+
+    await page.getByRole('menuitem', { name: 'Leads board' }).click()
+    await page.locator(`section[data-status="contacted"] li[data-id="${leads.Tyrell}"]`).waitFor()
+    await accessible('leads board')
+    await screenshot(page, '29-leads-board')
+    await page.getByRole('menuitem', { name: 'Leads chart' }).click()
+    const counts = page.getByRole('table', { name: 'Leads at each status now' })
+    await counts.waitFor()
+    expect(await counts.locator('tr[data-status="new"] td').first().textContent()).toBe('1')
+    await accessible('leads chart')
+    await screenshot(page, '30-leads-chart')
+  })
+
+  it('shows a new change in the live feed without a reload, from the event stream', async () => {
+    const streams: { url: string; lastEventId: string | undefined }[] = []
+    const polls: string[] = []
+    const watch = (request: Request) => {
+      const url = request.url()
+      if (url.includes('/api/v1/events/stream'))
+        streams.push({ url, lastEventId: request.headers()['last-event-id'] })
+      // The opening finds the end of the log with pages of one; anything else would be polling.
+      else if (
+        /\/api\/v1\/events\?/.test(url) &&
+        !url.includes('page_size=1&') &&
+        !url.endsWith('page_size=1')
+      )
+        polls.push(url)
+    }
+    page.on('request', watch)
     await page.getByRole('menuitem', { name: 'Live changes' }).click()
     await page.getByRole('table', { name: 'Changes, newest first' }).waitFor()
+    await see('Live: changes arrive as they happen')
     await page.evaluate('window.__sameDocument = true')
     const change = await api.call('PATCH', `/users/${ids.alice}`, adminToken, {
       address: 'Down the rabbit hole',
@@ -374,6 +670,31 @@ describe('the admin console', () => {
     await see('Down the rabbit hole')
     await accessible('live feed')
     await screenshot(page, '17-live-feed')
+    expect(streams).toHaveLength(1)
+    expect(polls).toEqual([])
+
+    // Paused, the stream is closed; resumed, it reconnects with Last-Event-ID and catches up.
+    const shownBefore = Math.max(
+      ...((await page
+        .locator('tr[data-sequence]')
+        .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-sequence'))))) as number[]),
+    )
+    await page.getByRole('button', { name: 'Pause' }).click()
+    await see('Paused')
+    const meanwhile = await api.call('PATCH', `/leads/${leads.Cyberdyne}`, adminToken, {
+      status: 'contacted',
+    })
+    expect(meanwhile.status).toBe(200)
+    await page.getByRole('button', { name: 'Resume' }).click()
+    const moved = page
+      .locator('tr[data-sequence]')
+      .filter({ hasText: `lead #${leads.Cyberdyne}` })
+      .filter({ hasText: 'status changed' })
+    await moved.first().waitFor({ timeout: 15_000 })
+    expect(streams).toHaveLength(2)
+    expect(Number(streams[1]?.lastEventId)).toBe(shownBefore)
+    expect(polls).toEqual([])
+    page.off('request', watch)
   })
 
   it('signs out: the token is revoked', async () => {

@@ -27,6 +27,8 @@ export default function setup() {
     newest(join(ADMIN, 'src')),
     newest(join(ADMIN, 'index.html')),
     newest(join(ADMIN, 'vite.config.ts')),
+    // The console reads the workflows' statuses from the API's description.
+    newest('openapi.json'),
   )
   if (built >= sources) return
   console.log(

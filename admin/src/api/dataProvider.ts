@@ -19,6 +19,7 @@ import type {
 } from 'react-admin'
 import { archivedType, type ExtraListSpec, type ResourceSpec, writable } from '../resource-spec'
 import { type Change, type DeletionBatch, deletionBatch, feedPage, lastSequence, trailOf } from './changes'
+import { followEventStream } from './eventStream'
 import { type ApiResponse, api, isApiError, query } from './http'
 
 /** A list page as the API sends it (README, "Lists"). */
@@ -43,6 +44,26 @@ export interface ArchivePolicy {
   retention_days: Record<string, number>
 }
 
+/** `GET /{type}/stats` of a workflow resource (src/platform/workflow/README.md, "Stats"). */
+export interface WorkflowStats {
+  total: number
+  by_status: Record<string, number>
+  funnel: { status: string; reached: number; share: number }[]
+  median_days: { from: string; to: string; moves: number; median_days: number | null }[]
+  monthly: { month: string; created: number; ended: Record<string, number> }[]
+}
+
+export interface FollowFeed {
+  /** Changes after this sequence number (sent as `Last-Event-ID`). */
+  after: number
+  resourceType?: string
+  signal: AbortSignal
+  onOpen?: () => void
+  /** New changes, in sequence order. */
+  onChanges: (changes: Change[]) => void
+  onInterrupted?: (error: Error, retryMs: number) => void
+}
+
 /** The console's calls beyond react-admin's: the archive's restore, the change log, aliases. */
 export interface CustodianDataProvider extends DataProvider {
   restore(type: string, id: RaRecord['id']): Promise<RaRecord>
@@ -54,6 +75,14 @@ export interface CustodianDataProvider extends DataProvider {
     signal?: AbortSignal,
   ): Promise<{ results: Change[]; full: boolean }>
   feedEnd(resourceType?: string): Promise<number>
+  /** The live feed (`GET /events/stream`), followed until `signal` aborts. */
+  follow(options: FollowFeed): Promise<void>
+  /**
+   * Moves a workflow item from the status the operator saw to another: reads its current version, and
+   * unless it moved meanwhile, sends `PATCH {status}` with `If-Match`. The API judges the move.
+   */
+  move(type: string, id: RaRecord['id'], from: string, to: string): Promise<RaRecord>
+  stats(type: string, filter?: Record<string, unknown>): Promise<WorkflowStats>
   deletionBatch(type: string, id: RaRecord['id']): Promise<DeletionBatch | null>
   addAlias(id: RaRecord['id'], alias: string, etag: string | undefined): Promise<RaRecord>
   removeAlias(id: RaRecord['id'], alias: string, etag: string | undefined): Promise<RaRecord>
@@ -110,6 +139,11 @@ export function createDataProvider(specs: ResourceSpec[]): CustodianDataProvider
         continue
       }
       const kind = spec?.filters.find((f) => f.source === key)?.kind
+      // Several values (`choices`): one parameter, comma-separated (`status=saved,applied`).
+      if (Array.isArray(raw)) {
+        if (raw.length > 0) params[key] = raw.map(String).join(',')
+        continue
+      }
       const value = String(raw).trim()
       // The API searches fragments of three characters or more (a shorter one is a 400).
       if (kind === 'search' && value.length < 3) continue
@@ -273,6 +307,38 @@ export function createDataProvider(specs: ResourceSpec[]): CustodianDataProvider
     feed: (after, resourceType, signal) => feedPage(after, { resourceType, pageSize: 200 }, signal),
     feedEnd: (resourceType) => lastSequence(resourceType),
     deletionBatch: (type, id) => deletionBatch(type, Number(id)),
+
+    follow: ({ after, resourceType, signal, onOpen, onChanges, onInterrupted }) =>
+      followEventStream({
+        path: `/events/stream${query({ resource_type: resourceType })}`,
+        lastEventId: String(after),
+        signal,
+        onOpen,
+        onInterrupted,
+        onEvents: (events) => onChanges(events.map((event) => JSON.parse(event.data) as Change)),
+      }),
+
+    async move(type, id, from, to) {
+      const { spec, item } = route(type)
+      const field = spec.workflow?.field ?? 'status'
+      const current = await getOne(type, id)
+      if (current[field] !== from)
+        throw new Error(
+          `${spec.singular} ${spec.title(current)} is ${String(current[field])} now, no longer ${from}: ` +
+            'someone moved it meanwhile. The board now shows where it is; move it from there if you still want to.',
+        )
+      const response = await api<RaRecord>(item(id), {
+        method: 'PATCH',
+        body: { [field]: to },
+        headers: { 'content-type': 'application/merge-patch+json', ...ifMatch(current[ETAG]) },
+      })
+      return withEtag(response)
+    },
+
+    async stats(type, filter = {}) {
+      const { spec } = route(type)
+      return (await api<WorkflowStats>(`/${type}/stats${query(filterParams(spec, filter))}`)).json
+    },
 
     async addAlias(id, alias, etag) {
       const path = `/documents/${encodeURIComponent(id)}/aliases/${encodeURIComponent(alias)}`

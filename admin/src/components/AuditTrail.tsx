@@ -1,4 +1,4 @@
-import { Alert, Box, CircularProgress, Divider, Stack, Typography } from '@mui/material'
+import { Alert, Box, CircularProgress, Stack, Typography } from '@mui/material'
 import { useQuery } from '@tanstack/react-query'
 import { useDataProvider, useRecordContext } from 'react-admin'
 import type { CustodianDataProvider } from '../api/dataProvider'
@@ -22,9 +22,14 @@ export function AuditTrail({ type, archived }: { type: string; archived: boolean
   if (error) return <Alert severity="error">{error.message}</Alert>
   if (data.length === 0) return <Typography>No change recorded.</Typography>
   return (
-    <Stack spacing={2} divider={<Divider flexItem />} component="ol" sx={{ listStyle: 'none', p: 0, m: 0 }}>
+    // A list holds list items only: the rule between changes is a border, not an <hr> (axe: list).
+    <Stack spacing={2} component="ol" sx={{ listStyle: 'none', p: 0, m: 0 }}>
       {[...data].reverse().map((change) => (
-        <Box component="li" key={change.sequence}>
+        <Box
+          component="li"
+          key={change.sequence}
+          sx={{ '& + &': { borderTop: 1, borderColor: 'divider', pt: 2 } }}
+        >
           <ChangeSummary change={change} />
           <Box sx={{ mt: 1 }}>
             <ChangeDiff change={change} />

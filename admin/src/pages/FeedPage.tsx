@@ -30,8 +30,6 @@ import { ActionChip } from '../components/ChangeSummary'
 import { UserRef } from '../components/UserRef'
 import { archiveResource, type ResourceSpec } from '../resource-spec'
 
-/** How often the feed asks for what is new. */
-export const POLL_MS = 1500
 /** The feed opens with the changes among the last this many sequence numbers. */
 const OPENING = 50
 /** Rows kept on the page; older ones drop off the bottom. */
@@ -48,30 +46,47 @@ function ItemLink({ change }: { change: Change }) {
   return <Link to={createPath({ resource, id: change.resource_id, type: 'show' })}>{label}</Link>
 }
 
+type Connection = 'opening' | 'live' | 'reconnecting'
+
 /**
- * The live stream of one type (or all): opens at the end of the log, then asks `GET /events?after=` for
- * what is new every {@link POLL_MS} ms, catching up page by page when more came than a page holds. New
- * changes appear on top, highlighted, and are announced to screen readers.
+ * The live stream of one type (or all): opens at the end of the log (the changes among the last
+ * {@link OPENING} sequence numbers), then follows `GET /events/stream` (Server-Sent Events), which sends
+ * each change as it commits. A cut connection is resumed with `Last-Event-ID`, the last change shown,
+ * and so is a paused feed when it resumes: nothing is missed or shown twice. New changes appear on top,
+ * highlighted, and are announced to screen readers.
  */
-function FeedStream({ resourceType, paused }: { resourceType: string; paused: boolean }) {
+function FeedStream({
+  resourceType,
+  paused,
+  onConnection,
+}: {
+  resourceType: string
+  paused: boolean
+  onConnection: (connection: Connection) => void
+}) {
   const dataProvider = useDataProvider<CustodianDataProvider>()
   const [rows, setRows] = useState<Change[] | null>(null)
   const [fresh, setFresh] = useState<Set<number>>(new Set())
   const [open, setOpen] = useState<Set<number>>(new Set())
   const [error, setError] = useState<string | null>(null)
   const [announcement, setAnnouncement] = useState('')
+  /** The last sequence shown: where a reconnection resumes. */
   const cursor = useRef<number | null>(null)
+  /** The end of the log when the feed opened: what came before is not new. */
+  const opened = useRef(0)
 
   // The provider's identity may change from one render to the next; the stream must not restart.
   const provider = useRef(dataProvider)
   provider.current = dataProvider
+  const connection = useRef(onConnection)
+  connection.current = onConnection
 
   useEffect(() => {
     if (paused) return
     const controller = new AbortController()
     const { signal } = controller
-    let timer: ReturnType<typeof setTimeout> | undefined
     const type = resourceType || undefined
+    const timers = new Set<ReturnType<typeof setTimeout>>()
     /** Adds changes on top, once each, newest first. */
     const show = (changes: Change[]) =>
       setRows((current) => {
@@ -79,49 +94,55 @@ function FeedStream({ resourceType, paused }: { resourceType: string; paused: bo
         const added = changes.filter((c) => !known.has(c.sequence)).reverse()
         return [...added, ...(current ?? [])].slice(0, KEPT)
       })
-    const tick = async () => {
+    const arrived = (changes: Change[]) => {
+      const last = changes.at(-1)
+      if (last) cursor.current = Math.max(cursor.current ?? 0, last.sequence)
+      show(changes)
+      const news = changes.filter((c) => c.sequence > opened.current)
+      if (news.length === 0) return
+      const sequences = new Set(news.map((c) => c.sequence))
+      setFresh((current) => new Set([...current, ...sequences]))
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        setFresh((current) => new Set([...current].filter((s) => !sequences.has(s))))
+      }, FRESH_MS)
+      timers.add(timer)
+      setAnnouncement(`${news.length} new change${news.length === 1 ? '' : 's'}`)
+    }
+    const run = async () => {
       try {
         if (cursor.current === null) {
+          connection.current('opening')
           const end = await provider.current.feedEnd(type)
-          const opening = await provider.current.feed(Math.max(0, end - OPENING), type, signal)
           // A stopped stream (paused, or another type chosen) changes nothing.
           if (signal.aborted) return
-          cursor.current = opening.results.at(-1)?.sequence ?? end
+          opened.current = end
+          cursor.current = Math.max(0, end - OPENING)
           setRows([])
-          show(opening.results)
-        } else {
-          const arrived: Change[] = []
-          let after = cursor.current
-          for (;;) {
-            const page = await provider.current.feed(after, type, signal)
-            if (signal.aborted) return
-            arrived.push(...page.results)
-            after = page.results.at(-1)?.sequence ?? after
-            if (!page.full) break
-          }
-          cursor.current = after
-          if (arrived.length > 0) {
-            show(arrived)
-            const sequences = new Set(arrived.map((c) => c.sequence))
-            setFresh((current) => new Set([...current, ...sequences]))
-            setTimeout(
-              () => setFresh((current) => new Set([...current].filter((s) => !sequences.has(s)))),
-              FRESH_MS,
-            )
-            setAnnouncement(`${arrived.length} new change${arrived.length === 1 ? '' : 's'}`)
-          }
         }
-        setError(null)
+        await provider.current.follow({
+          after: cursor.current,
+          resourceType: type,
+          signal,
+          onOpen: () => {
+            connection.current('live')
+            setError(null)
+          },
+          onChanges: arrived,
+          onInterrupted: (cause, retryMs) => {
+            connection.current('reconnecting')
+            setError(`${cause.message} Reconnecting in ${Math.round(retryMs / 100) / 10} s…`)
+          },
+        })
       } catch (caught) {
         if (signal.aborted) return
         setError(caught instanceof Error ? caught.message : String(caught))
       }
-      if (!signal.aborted) timer = setTimeout(tick, POLL_MS)
     }
-    void tick()
+    void run()
     return () => {
       controller.abort()
-      clearTimeout(timer)
+      for (const timer of timers) clearTimeout(timer)
     }
   }, [resourceType, paused])
 
@@ -140,7 +161,7 @@ function FeedStream({ resourceType, paused }: { resourceType: string; paused: bo
       </Box>
       {error && (
         <Alert severity="error" sx={{ mb: 1 }}>
-          {error} The feed keeps trying.
+          {error}
         </Alert>
       )}
       {rows === null ? (
@@ -224,11 +245,18 @@ function FeedStream({ resourceType, paused }: { resourceType: string; paused: bo
 
 const ALL = 'all'
 
-/** The live change feed (`GET /events`), for one type or all. */
+const CONNECTION_TEXT: Record<Connection, string> = {
+  opening: 'Opening the feed…',
+  live: 'Live: changes arrive as they happen (Server-Sent Events).',
+  reconnecting: 'Connection lost: reconnecting, resuming after the last change shown.',
+}
+
+/** The live change feed (`GET /events/stream`), for one type or all. */
 export function feedPage(specs: ResourceSpec[]) {
   return function FeedPage() {
     const [resourceType, setResourceType] = useState(ALL)
     const [paused, setPaused] = useState(false)
+    const [connection, setConnection] = useState<Connection>('opening')
     return (
       <Card sx={{ mt: 2 }}>
         <Title title="Live changes" />
@@ -258,13 +286,16 @@ export function feedPage(specs: ResourceSpec[]) {
               {paused ? 'Resume' : 'Pause'}
             </Button>
             <Typography variant="body2" color="text.secondary">
-              {paused ? 'Paused.' : `Live: checks for new changes every ${POLL_MS / 1000} s.`}
+              {paused
+                ? 'Paused: resuming catches up on what happened meanwhile.'
+                : CONNECTION_TEXT[connection]}
             </Typography>
           </Stack>
           <FeedStream
             key={resourceType}
             resourceType={resourceType === ALL ? '' : resourceType}
             paused={paused}
+            onConnection={setConnection}
           />
         </CardContent>
       </Card>

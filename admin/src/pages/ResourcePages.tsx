@@ -7,6 +7,7 @@ import {
   Datagrid,
   DateField,
   DateInput,
+  DateTimeInput,
   Edit,
   EditButton,
   FilterButton,
@@ -16,6 +17,7 @@ import {
   ReferenceManyField,
   required,
   SaveButton,
+  SelectArrayInput,
   SelectInput,
   Show,
   SimpleForm,
@@ -64,6 +66,28 @@ function LongTextField({ source }: { source: string; label?: string }) {
   )
 }
 
+/**
+ * An amount of money as the API holds it, `{ amount, currency }` with the amount in the currency's minor
+ * unit (250000 CHF is CHF 2,500.00; JPY has no minor unit), in the reader's locale.
+ */
+export function formatMoney(value: unknown): string {
+  if (!value || typeof value !== 'object') return '—'
+  const { amount, currency } = value as { amount?: unknown; currency?: unknown }
+  if (typeof amount !== 'number' || typeof currency !== 'string') return '—'
+  try {
+    const format = new Intl.NumberFormat(undefined, { style: 'currency', currency })
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2
+    return format.format(amount / 10 ** digits)
+  } catch {
+    return `${amount} ${currency} (minor units)`
+  }
+}
+
+function MoneyField({ source }: { source: string; label?: string; sortable?: boolean }) {
+  const record = useRecordContext()
+  return <Typography variant="body2">{formatMoney(record?.[source])}</Typography>
+}
+
 /** The field of a spec, for a list column or an item page; null for write-only fields. */
 export function fieldOf(field: FieldSpec, inList = false): ReactElement | null {
   const common = { key: field.source, source: field.source, label: field.label, sortable: !!field.sortable }
@@ -76,6 +100,8 @@ export function fieldOf(field: FieldSpec, inList = false): ReactElement | null {
       return <UserRefField {...common} />
     case 'tags':
       return <TagsField {...common} />
+    case 'money':
+      return <MoneyField {...common} />
     case 'longtext':
       return inList ? <TextField {...common} /> : <LongTextField {...common} />
     case 'id':
@@ -115,6 +141,14 @@ function inputOf(field: FieldSpec, mode: 'create' | 'edit'): ReactElement | null
       return <TextInput {...common} multiline minRows={4} fullWidth />
     case 'email':
       return <TextInput {...common} type="email" />
+    case 'datetime':
+      // The input's local time, sent as the RFC 3339 instant the API takes; emptied: null.
+      return (
+        <DateTimeInput
+          {...common}
+          parse={(value: string) => (value ? new Date(value).toISOString() : null)}
+        />
+      )
     case 'tags':
       return (
         <TextInput
@@ -142,6 +176,8 @@ export function filterOf(filter: FilterSpec): ReactElement {
       return <TextInput {...common} helperText="3 characters or more" resettable />
     case 'choice':
       return <SelectInput {...common} choices={choicesOf(filter.choices)} />
+    case 'choices':
+      return <SelectArrayInput {...common} choices={choicesOf(filter.choices)} sx={{ minWidth: 200 }} />
     case 'date':
       return <DateInput {...common} />
     case 'id':
