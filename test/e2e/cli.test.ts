@@ -1,4 +1,6 @@
+import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -77,6 +79,23 @@ describe('custodian CLI', () => {
     const bad = run(['serve'], { PORT: 'eighty' })
     expect(await bad.exited).toBe(1)
     expect(bad.output()).toContain('PORT must be integer')
+  })
+
+  it('serve on a port in use says so in one line, naming PORT, and exits 1', async () => {
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    const { port } = taken.address() as AddressInfo
+    try {
+      const serve = runCli(join(dataDir, 'port-in-use'), ['serve'], { PORT: String(port) })
+      expect(await serve.exited).toBe(1)
+      const lines = serve.output().trim().split('\n')
+      expect(lines.at(-1)).toBe(
+        `custodian: port ${port} is in use (PORT=${port}); stop the other server or set PORT`,
+      )
+      expect(serve.output()).not.toMatch(/EADDRINUSE|\n\s+at /)
+    } finally {
+      taken.close()
+    }
   })
 
   it('openapi --check fails on a stale file', async () => {
