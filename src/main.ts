@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import type { Config } from './config.js'
+import { type Config, ConfigError } from './config.js'
 import { migrateToLatest, openDatabase, pendingMigrations } from './db/database.js'
 import { AppError } from './http/problem.js'
 import { createAdmin } from './modules/users/admin-bootstrap.js'
@@ -39,10 +39,26 @@ export async function serve(config: Config) {
     await database.close()
   })
 
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    const problem = listenProblem(error, config.port)
+    if (!problem) throw error
+    await app.close()
+    await database.close()
+    throw new ConfigError(problem)
+  }
   app.log.info(
     { url: config.publicUrl, docs: `${config.publicUrl}/docs`, database: database.kind },
     'Custodian is serving',
   )
   return app
+}
+
+/** What an operator can act on when the port cannot be had; null for any other error. */
+function listenProblem(error: unknown, port: number): string | null {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined
+  if (code === 'EADDRINUSE') return `port ${port} is in use (PORT=${port}); stop the other server or set PORT`
+  if (code === 'EACCES') return `port ${port} needs privileges (PORT=${port}); set PORT to 1024 or above`
+  return null
 }

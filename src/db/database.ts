@@ -14,6 +14,7 @@ import {
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import postgres from 'postgres'
 import type { Config } from '../config.js'
+import { lockDataDir } from './data-dir-lock.js'
 import { migrations } from './migrations/index.js'
 import { PostgresJSDialect } from './postgres-js-dialect.js'
 import type { Database } from './schema.js'
@@ -45,7 +46,7 @@ export interface Session {
 
 /**
  * PostgreSQL through postgres.js when a URL is given, else embedded PGlite in `dataDir` (or in memory
- * when `dataDir` is null). Both return bigint ids as JavaScript numbers, so no code sees the difference.
+ * when `dataDir` is null), which this process then holds alone until `close` (see lockDataDir). Both return bigint ids as JavaScript numbers, so no code sees the difference.
  */
 export async function openDatabase(target: Config['database'] | { kind: 'pglite'; dataDir: null }) {
   if (target.kind === 'postgres') {
@@ -82,8 +83,18 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
       },
     } satisfies DatabaseHandle
   }
-  if (target.dataDir !== null) await mkdir(target.dataDir, { recursive: true })
-  const pglite = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } })
+  let lock: { release(): Promise<void> } | null = null
+  if (target.dataDir !== null) {
+    await mkdir(target.dataDir, { recursive: true })
+    lock = await lockDataDir(target.dataDir)
+  }
+  let pglite: PGlite
+  try {
+    pglite = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } })
+  } catch (error) {
+    await lock?.release()
+    throw error
+  }
   const db: Db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   // PGlite has one session anyway: lookups share it.
   return {
@@ -96,7 +107,10 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
       listen: (channel, onNotify) => pglite.listen(channel, (payload) => onNotify(payload)),
       close: async () => {},
     }),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy()
+      await lock?.release()
+    },
   } satisfies DatabaseHandle
 }
 

@@ -25,7 +25,9 @@ export function runCli(dataDir: string, args: string[], env: Record<string, stri
 
 /** Waits until a server started by `runCli(['serve'])` answers /ready, or fails if it exits first. */
 export async function waitForReady(url: string, child: ChildProcess) {
-  for (let i = 0; i < 200 && child.exitCode === null; i++) {
+  // A minute: on a busy 2-core machine compiling and migrating alone can take twenty seconds.
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline && child.exitCode === null) {
     try {
       const res = await fetch(`${url}/ready`)
       if (res.status === 200) return

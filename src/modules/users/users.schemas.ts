@@ -13,9 +13,11 @@ import { ROLES } from '../../platform/auth/actor.js'
 
 const Name = Text({ minLength: 1, maxLength: 150 })
 const Address = Text({ maxLength: 500, description: 'Free text; may be empty' })
+/** Also what `custodian create-admin` accepts. */
+export const PASSWORD_LENGTH = { min: 8, max: 256 } as const
 const Password = Type.String({
-  minLength: 8,
-  maxLength: 256,
+  minLength: PASSWORD_LENGTH.min,
+  maxLength: PASSWORD_LENGTH.max,
   writeOnly: true,
   description: 'Write-only: never returned, logged or stored in clear',
 })

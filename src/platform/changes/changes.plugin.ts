@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DatabaseHandle } from '../../db/database.js'
 import { API_PREFIX } from '../../http/urls.js'
+import { createBrokerLog } from './broker-log.js'
 import { changesRoutes } from './changes.routes.js'
 import { createChangeNotifier } from './notifier.js'
-import { createAmqpPublisher } from './publisher.js'
+import { BrokerUnavailableError, createAmqpPublisher } from './publisher.js'
 import { type Relay, relayLag, startRelay } from './relay.js'
 
 declare module 'fastify' {
@@ -30,19 +31,21 @@ export const changesPlugin = fp(
       app.decorate('relay', null)
       return
     }
+    const brokerLog = createBrokerLog(app.log)
     const publisher = createAmqpPublisher({
       url: relayConfig.url,
       exchange: relayConfig.exchange,
       source: app.urls.api,
-      onError: (err) => app.log.warn({ err }, 'RabbitMQ connection error'),
+      onError: (err) => brokerLog.connectionFailed(err),
+      onConnect: () => brokerLog.connected(),
     })
     const lag = () => relayLag(db)
     app.decorate('relay', { connected: () => publisher.connected, lag })
     metrics.outboxLag(lag)
 
     let relay: Relay | null = null
-    let failures = 0
     app.addHook('onReady', async () => {
+      brokerLog.start()
       relay = await startRelay({
         session: await options.session(),
         publisher,
@@ -50,13 +53,12 @@ export const changesPlugin = fp(
         events: {
           published: (count) => {
             metrics.published.inc(count)
+            const failures = brokerLog.published()
             if (failures) app.log.info({ failures }, 'relay publishing again')
-            failures = 0
           },
           failed: (err) => {
             metrics.publishFailures.inc()
-            // The first failure of a streak is a warning; the retries that follow are debug noise.
-            if (failures++ === 0) app.log.warn({ err }, 'relay could not publish; retrying with backoff')
+            brokerLog.publishFailed(err, err instanceof BrokerUnavailableError)
           },
           role: (leader) => {
             metrics.relayLeader.set(leader ? 1 : 0)
@@ -66,6 +68,7 @@ export const changesPlugin = fp(
       })
     })
     app.addHook('onClose', async () => {
+      brokerLog.stop()
       await relay?.stop()
       await publisher.close()
     })

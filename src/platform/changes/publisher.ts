@@ -28,6 +28,11 @@ export type CloudEvent = ReturnType<typeof toCloudEvent>
 export const routingKey = (change: Pick<ChangeRow, 'resource_type' | 'action'>) =>
   `${change.resource_type}.${change.action}`
 
+/** The broker connection is down: expected while it starts or restarts, and the relay retries. */
+export class BrokerUnavailableError extends Error {
+  override name = 'BrokerUnavailableError'
+}
+
 export interface Publisher {
   /** Publishes in order and resolves once the broker has confirmed every message; rejects otherwise. */
   publish(changes: ChangeRow[]): Promise<void>
@@ -45,7 +50,10 @@ export function createAmqpPublisher(options: {
   url: string
   exchange: string
   source: string
+  /** A connection (or reconnection) attempt failed, or a declaration did. */
   onError?: (error: unknown) => void
+  /** The connection is up (again). */
+  onConnect?: () => void
 }): Publisher {
   // noDelay: without it every confirm waits on Nagle's algorithm (~40 ms).
   const rabbit = new Connection({
@@ -57,6 +65,7 @@ export function createAmqpPublisher(options: {
     acquireTimeout: 5_000,
   })
   rabbit.on('error', (error) => options.onError?.(error))
+  rabbit.on('connection', () => options.onConnect?.())
   const exchange = { exchange: options.exchange, type: 'topic', durable: true }
   // Declared on start and again by the publisher whenever the connection is re-established.
   rabbit.exchangeDeclare(exchange).catch((error) => options.onError?.(error))
@@ -90,7 +99,7 @@ export function createAmqpPublisher(options: {
       return rabbit.ready
     },
     async publish(changes) {
-      if (!rabbit.ready) throw new Error('RabbitMQ is not connected')
+      if (!rabbit.ready) throw new BrokerUnavailableError('RabbitMQ is not connected')
       // A blocked broker (memory or disk alarm) confirms nothing: give up on the batch, retry later.
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<never>((_, reject) => {
