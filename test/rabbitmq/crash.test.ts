@@ -85,7 +85,10 @@ describe('the relay after a crash', () => {
       }
     }
     const writers = Array.from({ length: 8 }, (_, n) => writer(n))
-    await new Promise((r) => setTimeout(r, 1500))
+    // Killed in the middle of the load: once some writes went through (however busy the machine is).
+    const loaded = Date.now() + 30_000
+    while (committed.length < 30 && Date.now() < loaded) await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setTimeout(r, 200))
     server.kill('SIGKILL')
     await once(server, 'exit')
     writing = false
