@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -59,7 +59,9 @@ function blocks(readme: string, marker: string): Block[] {
 
 const readme = readFileSync('README.md', 'utf8')
 const walkthrough = blocks(readme, 'walkthrough')
-const serverBlock = blocks(readme, 'walkthrough:server')[0] ?? { line: 0, code: '', expected: [] }
+const none: Block = { line: 0, code: '', expected: [] }
+const serverBlock = blocks(readme, 'walkthrough:server')[0] ?? none
+const resetBlock = blocks(readme, 'walkthrough:reset')[0] ?? none
 const END = '@@readme-block-end@@'
 
 /** The variables the README sets on `npm start` (but PORT, which the test picks). */
@@ -76,12 +78,15 @@ function serverEnvironment(): Record<string, string> {
   return env
 }
 
+/** The reader's checkout: the server's DATA_DIR is its `data`, as with `npm start`. */
+let checkout: string
 let dataDir: string
 let port: number
 let server: ReturnType<typeof runCli>
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'custodian-readme-'))
+  checkout = await mkdtemp(join(tmpdir(), 'custodian-readme-'))
+  dataDir = join(checkout, 'data')
   port = await freePort()
   server = runCli(dataDir, ['serve'], { ...serverEnvironment(), PORT: String(port), LOG_LEVEL: 'warn' })
   await waitForReady(`http://127.0.0.1:${port}`, server.child)
@@ -91,7 +96,7 @@ afterAll(async () => {
     server.child.kill('SIGTERM')
     await server.exited
   }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true })
+  if (checkout) await rm(checkout, { recursive: true, force: true })
 })
 
 /** Where `expected` is first missing from `output`, in order; null when all are there. */
@@ -123,6 +128,7 @@ describe('the README walk-through', () => {
       '\n',
     )
     const child = spawn('bash', ['-c', script], {
+      cwd: checkout,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, BASE: `http://localhost:${port}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -147,4 +153,22 @@ describe('the README walk-through', () => {
       ).toBeNull()
     })
   }, 60_000)
+
+  it('starts over: stops the server by the pid in its lock and removes its data', async () => {
+    expect(resetBlock.code).toContain('rm -rf data')
+    const child = spawn('bash', ['-c', `set -euo pipefail\n${resetBlock.code}`], {
+      cwd: checkout,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    const [code] = await once(child, 'exit')
+    expect(code, `README.md:${resetBlock.line}: ${stderr}`).toBe(0)
+    // The server stopped (by SIGTERM, gracefully) before its data went.
+    expect(await server.exited).toBe(0)
+    expect(existsSync(dataDir)).toBe(false)
+  }, 30_000)
 })
