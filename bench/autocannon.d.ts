@@ -11,6 +11,8 @@ declare module 'autocannon' {
       pipelining?: number
       headers?: Record<string, string>
       requests?: Request[]
+      /** Requests a second over all connections, at most. */
+      overallRate?: number
     }
 
     interface Request {

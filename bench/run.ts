@@ -18,7 +18,8 @@
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_DATABASE_NAME (custodian_bench: two checkouts
  * benchmarking on one server need different names), BENCH_ONLY (run only the scenarios whose name
  * contains it, e.g. `documents` or `applications`), BENCH_PURGE_ROWS (below), BENCH_RELAY (0 skips the relay;
- * BENCH_RELAY_EVENTS, BENCH_RELAY_SECONDS, BENCH_AMQP_URL: see bench/relay.ts).
+ * BENCH_RELAY_EVENTS, BENCH_RELAY_SECONDS, BENCH_AMQP_URL: see bench/relay.ts), BENCH_SCALE (0 skips
+ * three instances behind HAProxy and the sign-up flood; BENCH_REDIS_URL: see bench/scale.ts).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -33,6 +34,7 @@ import { hash } from '@node-rs/argon2'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
 import { relayBench } from './relay.js'
+import { scaleBench } from './scale.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cli = path.join(root, 'dist', 'cli.js')
@@ -817,13 +819,14 @@ async function main(): Promise<number> {
   const { firstMoverApplication } = await seedApplications(databaseUrl, readerId, moverId)
 
   step('starting the servers')
-  const custodian = (tokenCacheSeconds: number) => ({
+  const custodian = (tokenCacheSeconds: number, extra: Record<string, string> = {}) => ({
     cwd: emptyDir,
     env: (port: number) =>
       custodianEnv(databaseUrl, {
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         TOKEN_CACHE_SECONDS: String(tokenCacheSeconds),
+        ...extra,
       }),
   })
   const [bareServer, cached, uncached] = await Promise.all([
@@ -1024,7 +1027,38 @@ async function main(): Promise<number> {
     )
   }
 
+  let scale: Awaited<ReturnType<typeof scaleBench>> | null = null
+  if (process.env.BENCH_SCALE !== '0') {
+    scale = await scaleBench({
+      async startInstance(name, env) {
+        const server = await startServer(name, [cli, 'serve'], custodian(settings.tokenCacheSeconds, env))
+        await waitUntilReady(server, '/ready')
+        return { url: server.url, port: Number(new URL(server.url).port) }
+      },
+      readPath: `/api/v1/users/${readerId}`,
+      readHeaders: readerAuth,
+      rounds: settings.rounds,
+      seconds: settings.seconds,
+      warmupSeconds: settings.warmupSeconds,
+      step,
+      onCleanup,
+    })
+    const { one, three, flood } = scale
+    console.log(
+      `Scale-out, GET /users/{id} through HAProxy (32 connections, medians of ${settings.rounds} rounds): ` +
+        `1 instance ${one.requestsPerSecond.toLocaleString('en-US')} req/s (p99 ${one.p99Ms} ms), ` +
+        `3 instances ${three.requestsPerSecond.toLocaleString('en-US')} req/s (p99 ${three.p99Ms} ms): ` +
+        `${scale.ratio}× on ${os.availableParallelism()} cores.\n` +
+        `Sign-up flood: ${flood.signUps.requestsPerSecond} sign-ups/s (p50 ${flood.signUps.p50Ms} ms), while ` +
+        `GET /users/{id} at ${flood.reads.requestsPerSecond}/s had p50 ${flood.reads.p50Ms} ms, p99 ${flood.reads.p99Ms} ms.\n`,
+    )
+  }
+
   const failures = measurements.filter((m) => m.non2xx || m.errors || m.timeouts)
+  if (scale?.failures) {
+    console.error(`\n!!! FAILED: the scale-out or sign-up flood runs had non-2xx answers or errors`)
+    failures.push(measurements[0] as (typeof measurements)[number])
+  }
   if (relay && relay.latency.published !== relay.latency.changes) {
     console.error(
       `\n!!! FAILED: the relay published ${relay.latency.published} of ${relay.latency.changes} changes`,
@@ -1057,6 +1091,7 @@ async function main(): Promise<number> {
     aliasCost,
     purge,
     relay,
+    scale,
     measurements,
   }
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`)
@@ -1067,8 +1102,14 @@ async function main(): Promise<number> {
 // The whole run is bounded: a hung server or database must not keep it (or CI) waiting.
 // Rounds, plus seeding and purging the expired rows (a few minutes for a million on 2 cores).
 const SCENARIOS = 11
+// The scale-out runs: rounds of two proxies (warm-up and measure each), then a flood of twice the time.
+const SCALE_SECONDS =
+  60 + settings.rounds * 2 * (settings.warmupSeconds + settings.seconds) + 2 * settings.seconds
 const budgetSeconds =
-  180 + settings.rounds * SCENARIOS * 2 * (settings.warmupSeconds + settings.seconds + 5) + purgeRows / 2_000
+  180 +
+  settings.rounds * SCENARIOS * 2 * (settings.warmupSeconds + settings.seconds + 5) +
+  purgeRows / 2_000 +
+  SCALE_SECONDS
 setTimeout(() => {
   console.error(`bench: still running after ${budgetSeconds} s: giving up`)
   void exit(1)

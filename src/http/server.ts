@@ -124,8 +124,11 @@ export function createServer(
   const routeTable: FastifyInstance['routeTable'] = []
   app.decorate('routeTable', routeTable)
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat())
-      routeTable.push({ method, url: route.url, config: route.config })
+    const methods = [route.method].flat()
+    for (const method of methods) routeTable.push({ method, url: route.url, config: route.config })
+    // The OpenAPI document lists both media types a PATCH body is accepted in.
+    if (methods.includes('PATCH') && route.schema?.body && !route.schema.consumes)
+      route.schema = { ...route.schema, consumes: ['application/merge-patch+json', 'application/json'] }
   })
   return app
 }
