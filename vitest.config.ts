@@ -131,14 +131,14 @@ export default defineConfig(async () => {
     test: { name, include: [include], env },
   })
   /** Real servers as processes on PostgreSQL, RabbitMQ and Redis, killed and cut off: one file at a time. */
-  const servers = (name: string, include: string): TestProjectInlineConfiguration => ({
+  const servers = (name: string, include: string, timeoutMs: number): TestProjectInlineConfiguration => ({
     extends: true,
     test: {
       name,
       include: [include],
       env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, ...amqpEnv },
       fileParallelism: false,
-      testTimeout: 600_000,
+      testTimeout: timeoutMs,
       hookTimeout: 180_000,
     },
   })
@@ -169,8 +169,9 @@ export default defineConfig(async () => {
               } satisfies TestProjectInlineConfiguration,
             ]
           : []),
-        ...(clusterPass ? [servers('cluster', 'test/cluster/**/*.test.ts')] : []),
-        ...(clusterPass && faults ? [servers('faults', 'test/faults/**/*.test.ts')] : []),
+        ...(clusterPass ? [servers('cluster', 'test/cluster/**/*.test.ts', 600_000)] : []),
+        // A fault run lasts as long as its 20 restarts under load take: half an hour at most on 2 busy cores.
+        ...(clusterPass && faults ? [servers('faults', 'test/faults/**/*.test.ts', 1_800_000)] : []),
         ...(browserMissing
           ? []
           : [
