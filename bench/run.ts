@@ -19,7 +19,9 @@
  * benchmarking on one server need different names), BENCH_ONLY (run only the scenarios whose name
  * contains it, e.g. `documents` or `applications`), BENCH_PURGE_ROWS (below), BENCH_RELAY (0 skips the relay;
  * BENCH_RELAY_EVENTS, BENCH_RELAY_SECONDS, BENCH_AMQP_URL: see bench/relay.ts), BENCH_SCALE (0 skips
- * three instances behind HAProxy and the sign-up flood; BENCH_REDIS_URL: see bench/scale.ts).
+ * three instances behind HAProxy and the sign-up flood; BENCH_REDIS_URL: see bench/scale.ts),
+ * BENCH_LIST_SCALE (0 skips the admin's first pages at 10,000 and then at 1,000,000 live users; it
+ * runs last, as it adds the users).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -73,6 +75,8 @@ const GATE_OFF = 'POST /users, gate not consulted (loopback)'
 const GATE_ON = 'POST /users, offline gate (Swiss X-Forwarded-For)'
 const DOC_BY_ID = 'GET /documents/{id}, owner reads'
 const DOC_BY_ALIAS = 'GET /documents/{alias}, owner reads'
+/** Live users in the lists-at-scale run (BENCH_LIST_SCALE=0 skips it). */
+const LIST_SCALE_USERS = 1_000_000
 const MAINTENANCE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const DATABASE_NAME = process.env.BENCH_DATABASE_NAME || 'custodian_bench'
 if (!/^[a-z_][a-z0-9_]*$/.test(DATABASE_NAME))
@@ -792,6 +796,61 @@ async function purgeUnderLoad(
   }
 }
 
+/**
+ * Lists at scale: the admin's first page of users, plain and with a search, measured (each right after
+ * a bare run) at the seeded 10,000 users, then again once live users number a million.
+ */
+async function listsAtScale(
+  databaseUrl: string,
+  maintenance: postgres.Sql,
+  bare: Scenario,
+  scenarios: Scenario[],
+) {
+  const run = async (label: string) => {
+    const pairs: Pair[] = []
+    for (let round = 1; round <= settings.rounds; round++)
+      for (const scenario of scenarios) {
+        const bareRun = await measure(`${label}, round ${round}: ${bare.name}`, bare, maintenance)
+        const measured = await measure(`${label}, round ${round}: ${scenario.name}`, scenario, maintenance)
+        pairs.push({ scenario: scenario.name, bare: bareRun, measured })
+      }
+    return scenarios.map((scenario) => {
+      const mine = pairs.filter((p) => p.scenario === scenario.name)
+      return {
+        scenario: scenario.name,
+        requestsPerSecond: median(mine.map((p) => p.measured.requestsPerSecond)),
+        p50Ms: median(mine.map((p) => p.measured.latencyMs.p50)),
+        p99Ms: median(mine.map((p) => p.measured.latencyMs.p99)),
+        ratioToBare: round2(median(mine.map((p) => p.measured.requestsPerSecond / p.bare.requestsPerSecond))),
+      }
+    })
+  }
+  const small = await run(`lists at ${settings.users.toLocaleString('en-US')} users`)
+  step(`seeding live users up to ${LIST_SCALE_USERS.toLocaleString('en-US')}`)
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
+  try {
+    await sql`
+      INSERT INTO users (email, password_hash, first_name, last_name, created_at, updated_at)
+      SELECT 'many.' || i || '@bench.example', 'not a hash', 'Many', 'User' || (i % 5000), now(), now()
+      FROM generate_series(1, ${LIST_SCALE_USERS - settings.users}) AS i`
+    await sql`ANALYZE users`
+  } finally {
+    await sql.end()
+  }
+  for (const scenario of scenarios) await checkScenario(scenario)
+  const large = await run(`lists at ${LIST_SCALE_USERS.toLocaleString('en-US')} users`)
+  return small.map((row, i) => {
+    const big = large[i] as (typeof large)[number]
+    // Cost is the inverse of throughput: the cost at a million over the cost at 10,000.
+    return {
+      scenario: row.scenario,
+      small: row,
+      large: big,
+      costRatio: round2(row.requestsPerSecond / big.requestsPerSecond),
+    }
+  })
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -1054,6 +1113,30 @@ async function main(): Promise<number> {
     )
   }
 
+  let lists: Awaited<ReturnType<typeof listsAtScale>> | null = null
+  if (process.env.BENCH_LIST_SCALE !== '0') {
+    const firstPage = (query: string, what: string) => ({
+      name: `GET /users?page=1${query}, admin${what}`,
+      server: cached,
+      path: `/api/v1/users?page=1${query}`,
+      headers: adminAuth,
+      expect: (body: Record<string, unknown>) =>
+        typeof body.count === 'number' && Array.isArray(body.results) && body.results.length > 0,
+    })
+    lists = await listsAtScale(databaseUrl, maintenance, bare, [
+      firstPage('', ''),
+      firstPage('&search=reader', ', searching'),
+    ])
+    for (const row of lists)
+      console.log(
+        `${row.scenario}: ${row.small.requestsPerSecond.toLocaleString('en-US')} req/s (p50 ${row.small.p50Ms} ms, ` +
+          `${row.small.ratioToBare}× bare) at ${settings.users.toLocaleString('en-US')} users, ` +
+          `${row.large.requestsPerSecond.toLocaleString('en-US')} req/s (p50 ${row.large.p50Ms} ms, ${row.large.ratioToBare}× bare) ` +
+          `at ${LIST_SCALE_USERS.toLocaleString('en-US')}: ${row.costRatio}× the cost (budget 1.5).`,
+      )
+    console.log('')
+  }
+
   const failures = measurements.filter((m) => m.non2xx || m.errors || m.timeouts)
   if (scale?.failures) {
     console.error(`\n!!! FAILED: the scale-out or sign-up flood runs had non-2xx answers or errors`)
@@ -1092,6 +1175,7 @@ async function main(): Promise<number> {
     purge,
     relay,
     scale,
+    lists,
     measurements,
   }
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`)
@@ -1105,8 +1189,11 @@ const SCENARIOS = 11
 // The scale-out runs: rounds of two proxies (warm-up and measure each), then a flood of twice the time.
 const SCALE_SECONDS =
   60 + settings.rounds * 2 * (settings.warmupSeconds + settings.seconds) + 2 * settings.seconds
+// Lists at scale: two scenarios, twice (before and after seeding a million users), each after a bare run.
+const LIST_SECONDS = 120 + 2 * settings.rounds * 2 * 2 * (settings.warmupSeconds + settings.seconds + 5)
 const budgetSeconds =
   180 +
+  LIST_SECONDS +
   settings.rounds * SCENARIOS * 2 * (settings.warmupSeconds + settings.seconds + 5) +
   purgeRows / 2_000 +
   SCALE_SECONDS
