@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import {
   DummyDriver,
   Kysely,
@@ -15,6 +14,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect'
 import postgres from 'postgres'
 import type { Config } from '../config.js'
 import { lockDataDir } from './data-dir-lock.js'
+import { PGLITE_OPTIONS, seedFromImage } from './image.js'
 import { migrations } from './migrations/index.js'
 import { PostgresJSDialect } from './postgres-js-dialect.js'
 import type { Database } from './schema.js'
@@ -90,7 +90,9 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
   }
   let pglite: PGlite
   try {
-    pglite = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } })
+    // An empty data directory starts from the built image (initdb and the migrations already run).
+    if (target.dataDir !== null) await seedFromImage(target.dataDir)
+    pglite = await PGlite.create(target.dataDir ?? undefined, PGLITE_OPTIONS)
   } catch (error) {
     await lock?.release()
     throw error
