@@ -99,6 +99,7 @@ export async function usableImage(dir: string = IMAGE_DIR): Promise<ImageManifes
 export async function seedFromImage(dataDir: string, dir: string = IMAGE_DIR): Promise<boolean> {
   if (await exists(join(dataDir, 'PG_VERSION'))) return false
   if (!(await usableImage(dir))) return false
+  await mkdir(dataDir, { recursive: true })
   for (const entry of await readdir(dir)) {
     if (entry === 'PG_VERSION') continue
     await cp(join(dir, entry), join(dataDir, entry), { recursive: true, force: true })
