@@ -147,6 +147,8 @@ export default defineConfig(async () => {
     test: {
       testTimeout: 30_000,
       hookTimeout: 60_000,
+      // The migrated embedded database every in-memory test database is loaded from.
+      globalSetup: ['test/helpers/pglite-image.ts'],
       projects: [
         project('unit', 'src/**/*.test.ts'),
         project('e2e', 'test/e2e/**/*.test.ts'),

@@ -48,7 +48,10 @@ export interface Session {
  * PostgreSQL through postgres.js when a URL is given, else embedded PGlite in `dataDir` (or in memory
  * when `dataDir` is null), which this process then holds alone until `close` (see lockDataDir). Both return bigint ids as JavaScript numbers, so no code sees the difference.
  */
-export async function openDatabase(target: Config['database'] | { kind: 'pglite'; dataDir: null }) {
+export async function openDatabase(
+  // In memory, optionally loaded from a tarball of a data directory (PGlite's dumpDataDir): the tests'.
+  target: Config['database'] | { kind: 'pglite'; dataDir: null; image?: Blob | undefined },
+) {
   if (target.kind === 'postgres') {
     const client = (max: number, options: postgres.Options<never> = {}) =>
       postgres(target.url, {
@@ -92,7 +95,10 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
   try {
     // An empty data directory starts from the built image (initdb and the migrations already run).
     if (target.dataDir !== null) await seedFromImage(target.dataDir)
-    pglite = await PGlite.create(target.dataDir ?? undefined, PGLITE_OPTIONS)
+    pglite = await PGlite.create(target.dataDir ?? undefined, {
+      ...PGLITE_OPTIONS,
+      ...('image' in target && target.image && { loadDataDir: target.image }),
+    })
   } catch (error) {
     await lock?.release()
     throw error
