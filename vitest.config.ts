@@ -151,7 +151,15 @@ export default defineConfig(async () => {
       globalSetup: ['test/helpers/pglite-image.ts'],
       projects: [
         project('unit', 'src/**/*.test.ts'),
-        project('e2e', 'test/e2e/**/*.test.ts'),
+        {
+          extends: true,
+          test: {
+            name: 'e2e',
+            include: ['test/e2e/**/*.test.ts'],
+            // Builds dist/ (server and database image) when stale: the tests run the built CLI.
+            globalSetup: ['test/helpers/pglite-image.ts', 'test/helpers/build.ts'],
+          },
+        } satisfies TestProjectInlineConfiguration,
         project('pglite', integration, { TEST_DB: 'pglite' }),
         ...(failure
           ? []

@@ -7,6 +7,7 @@
  *   node scripts/build.mjs             `npm run build`: the server and the console always, the image
  *                                      when its inputs changed (it is a cache: initdb takes seconds)
  *   node scripts/build.mjs --if-stale  `prestart` and `prepare`: each part only when its inputs changed
+ *   … --only=server,image              only those parts (the end-to-end tests' global setup)
  *
  * A part is current when the SHA-256 of its inputs (file paths and contents) equals the one recorded
  * when it was last built (node_modules/.cache/custodian/build.json) and its output is there. Contents,
@@ -21,6 +22,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const stampFile = join(root, 'node_modules', '.cache', 'custodian', 'build.json')
 const ifStale = process.argv.includes('--if-stale')
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
 const started = performance.now()
 
 /** Every file under `path` (or `path` itself), skipping the folders named in `skip`. */
@@ -52,6 +57,7 @@ const pgliteVersion = JSON.parse(
 /** The parts in build order: the image is made by the built server's code. */
 const parts = [
   {
+    id: 'server',
     name: 'server',
     output: at('dist', 'cli.js'),
     inputs: () => [
@@ -64,6 +70,7 @@ const parts = [
     build: () => run(at('node_modules', '.bin', 'tsc'), ['-p', at('tsconfig.build.json')]),
   },
   {
+    id: 'admin',
     name: 'admin console',
     output: at('admin', 'dist', 'index.html'),
     inputs: () => [
@@ -77,6 +84,7 @@ const parts = [
       run(at('node_modules', '.bin', 'vite'), ['build', '--config', at('admin', 'vite.config.ts')]),
   },
   {
+    id: 'image',
     name: 'database image',
     output: at('dist', 'pglite-image.json'),
     inputs: () => [...files(at('src', 'db', 'migrations')), at('src', 'db', 'image.ts')],
@@ -113,6 +121,7 @@ async function main() {
   const stamps = readStamps()
   const built = []
   for (const part of parts) {
+    if (only && !only.includes(part.id)) continue
     const key = hash(part.inputs()) + (part.salt ?? '')
     const current = stamps[part.name] === key && existsSync(part.output)
     if (current && (ifStale || !part.always)) continue
