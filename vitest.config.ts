@@ -122,13 +122,18 @@ export default defineConfig(async () => {
     else skipped.push('fault tests: `npm run test:faults` runs them (minutes)')
     console.log(['', `  Passes: ${ran.join(', ')}.`, ...skipped.map((s) => `  SKIPPED ${s}.`), ''].join('\n'))
   }
+  /**
+   * The in-process passes share a worker's modules between files (isolate: false): each file used to
+   * import the whole service again (Fastify, TypeBox, Kysely…), seconds per file on this machine. No
+   * test mocks modules or stubs globals; every file builds its own app and database.
+   */
   const project = (
     name: string,
     include: string,
     env: Record<string, string> = {},
   ): TestProjectInlineConfiguration => ({
     extends: true,
-    test: { name, include: [include], env },
+    test: { name, include: [include], env, isolate: false },
   })
   /** Real servers as processes on PostgreSQL, RabbitMQ and Redis, killed and cut off: one file at a time. */
   const servers = (name: string, include: string): TestProjectInlineConfiguration => ({
