@@ -122,13 +122,18 @@ export default defineConfig(async () => {
     else skipped.push('fault tests: `npm run test:faults` runs them (minutes)')
     console.log(['', `  Passes: ${ran.join(', ')}.`, ...skipped.map((s) => `  SKIPPED ${s}.`), ''].join('\n'))
   }
+  /**
+   * The in-process passes share a worker's modules between files (isolate: false): each file used to
+   * import the whole service again (Fastify, TypeBox, Kysely…), seconds per file on this machine. No
+   * test mocks modules or stubs globals; every file builds its own app and database.
+   */
   const project = (
     name: string,
     include: string,
     env: Record<string, string> = {},
   ): TestProjectInlineConfiguration => ({
     extends: true,
-    test: { name, include: [include], env },
+    test: { name, include: [include], env, isolate: false },
   })
   /** Real servers as processes on PostgreSQL, RabbitMQ and Redis, killed and cut off: one file at a time. */
   const servers = (name: string, include: string, timeoutMs: number): TestProjectInlineConfiguration => ({
@@ -147,9 +152,19 @@ export default defineConfig(async () => {
     test: {
       testTimeout: 30_000,
       hookTimeout: 60_000,
+      // The migrated embedded database every in-memory test database is loaded from.
+      globalSetup: ['test/helpers/pglite-image.ts'],
       projects: [
         project('unit', 'src/**/*.test.ts'),
-        project('e2e', 'test/e2e/**/*.test.ts'),
+        {
+          extends: true,
+          test: {
+            name: 'e2e',
+            include: ['test/e2e/**/*.test.ts'],
+            // Builds dist/ (server and database image) when stale: the tests run the built CLI.
+            globalSetup: ['test/helpers/pglite-image.ts', 'test/helpers/build.ts'],
+          },
+        } satisfies TestProjectInlineConfiguration,
         project('pglite', integration, { TEST_DB: 'pglite' }),
         ...(failure
           ? []

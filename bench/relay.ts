@@ -63,7 +63,7 @@ export async function relayBench(options: {
     consumer.once('ready', () => resolve())
     consumer.once('error', reject)
   })
-  const publisher = createAmqpPublisher({ url: options.amqpUrl, exchange, source: 'http://bench' })
+  const publisher = await createAmqpPublisher({ url: options.amqpUrl, exchange, source: 'http://bench' })
   const { db } = database
   const cleanup = async () => {
     await consumer.close()

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import {
   DummyDriver,
   Kysely,
@@ -15,6 +14,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect'
 import postgres from 'postgres'
 import type { Config } from '../config.js'
 import { lockDataDir } from './data-dir-lock.js'
+import { PGLITE_OPTIONS, seedFromImage } from './image.js'
 import { migrations } from './migrations/index.js'
 import { PostgresJSDialect } from './postgres-js-dialect.js'
 import type { Database } from './schema.js'
@@ -48,7 +48,10 @@ export interface Session {
  * PostgreSQL through postgres.js when a URL is given, else embedded PGlite in `dataDir` (or in memory
  * when `dataDir` is null), which this process then holds alone until `close` (see lockDataDir). Both return bigint ids as JavaScript numbers, so no code sees the difference.
  */
-export async function openDatabase(target: Config['database'] | { kind: 'pglite'; dataDir: null }) {
+export async function openDatabase(
+  // In memory, optionally loaded from a tarball of a data directory (PGlite's dumpDataDir): the tests'.
+  target: Config['database'] | { kind: 'pglite'; dataDir: null; image?: Blob | undefined },
+) {
   if (target.kind === 'postgres') {
     const client = (max: number, options: postgres.Options<never> = {}) =>
       postgres(target.url, {
@@ -90,7 +93,12 @@ export async function openDatabase(target: Config['database'] | { kind: 'pglite'
   }
   let pglite: PGlite
   try {
-    pglite = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } })
+    // An empty data directory starts from the built image (initdb and the migrations already run).
+    if (target.dataDir !== null) await seedFromImage(target.dataDir)
+    pglite = await PGlite.create(target.dataDir ?? undefined, {
+      ...PGLITE_OPTIONS,
+      ...('image' in target && target.image && { loadDataDir: target.image }),
+    })
   } catch (error) {
     await lock?.release()
     throw error

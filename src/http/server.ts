@@ -26,6 +26,8 @@ declare module 'fastify' {
     /** The database: the pool (transactions, lists) and the lookup connection (single-row reads). */
     readonly db: Db
     readonly lookups: Db
+    /** Compiles every validator not compiled yet (they compile on first use, see lazyValidators). */
+    compileSchemas(): void
     /** Every route as registered, with its config: what the route-inventory test walks. */
     readonly routeTable: { method: string; url: string; config: FastifyContextConfig | undefined }[]
   }
@@ -39,34 +41,60 @@ export function requestId(raw: RawRequestDefaultExpression): string {
   return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID()
 }
 
+type Validate = ((data: unknown) => unknown) & { errors?: unknown }
+
 /**
  * Two validators: bodies are checked strictly (a number is not a string), while query, path and header
  * values, which are always text on the wire, are coerced. Both report every problem at once. Given as
  * the schema controller's builder, so every encapsulated context (and every rebuild after a plugin adds
  * a shared schema) validates the same way.
+ *
+ * Each route part's validator is compiled when it is first used, not when the app becomes ready:
+ * compiling them all took about 1.5 s of a start and, kept, 30 MB of an idle server's memory (issue
+ * 13); a route's first request pays its few milliseconds instead. `app.compileSchemas()` compiles
+ * them all at once: the route inventory test does, so a broken schema still fails the suite. Until
+ * compiled, a validator is in `pending`.
  */
-function buildValidator(externalSchemas: unknown) {
-  const make = (coerceTypes: false | 'array') => {
-    const ajv = new Ajv({
-      allErrors: true,
-      coerceTypes,
-      useDefaults: true,
-      removeAdditional: false,
-      strict: false,
-    })
-    addFormats.default(ajv)
-    // PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database.
-    ajv.addFormat(TEXT_FORMAT, (value: string) => !value.includes('\u0000'))
-    addTimestamps(ajv)
-    addLists(ajv)
-    for (const schema of Object.values(externalSchemas as Record<string, object>)) ajv.addSchema(schema)
-    return ajv
+function lazyValidators(pending: Set<() => void>) {
+  return (externalSchemas: unknown) => {
+    let compilers: { body: Ajv; other: Ajv } | undefined
+    const make = (coerceTypes: false | 'array') => {
+      const ajv = new Ajv({
+        allErrors: true,
+        coerceTypes,
+        useDefaults: true,
+        removeAdditional: false,
+        strict: false,
+      })
+      addFormats.default(ajv)
+      // PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database.
+      ajv.addFormat(TEXT_FORMAT, (value: string) => !value.includes('\u0000'))
+      addTimestamps(ajv)
+      addLists(ajv)
+      for (const schema of Object.values(externalSchemas as Record<string, object>)) ajv.addSchema(schema)
+      return ajv
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: Fastify hands over plain JSON schemas
+    return ({ schema, httpPart }: { schema: any; httpPart?: string }): Validate => {
+      let compiled: Validate | undefined
+      const compile = () => {
+        compilers ??= { body: make(false), other: make('array') }
+        compiled ??= (httpPart === 'body' ? compilers.body : compilers.other).compile(schema) as Validate
+        pending.delete(compile)
+        return compiled
+      }
+      pending.add(compile)
+      // Fastify reads `errors` off the function it called, after a call that returned false.
+      const validate: Validate = (data) => {
+        const run = compiled ?? compile()
+        const valid = run(data)
+        validate.errors = run.errors
+        return valid
+      }
+      validate.errors = null
+      return validate
+    }
   }
-  const body = make(false)
-  const other = make('array')
-  // biome-ignore lint/suspicious/noExplicitAny: Fastify hands over plain JSON schemas
-  return ({ schema, httpPart }: { schema: any; httpPart?: string }) =>
-    (httpPart === 'body' ? body : other).compile(schema)
 }
 
 /**
@@ -79,6 +107,7 @@ export function createServer(
   database: Pick<DatabaseHandle, 'db' | 'lookups'>,
   logStream?: NodeJS.WritableStream | false,
 ) {
+  const pending = new Set<() => void>()
   const app = Fastify({
     logger: logStream !== false && {
       level: config.logLevel,
@@ -105,7 +134,7 @@ export function createServer(
     // And so are the requests Node's HTTP parser refuses, before Fastify sees them.
     clientErrorHandler,
     // Fastify's type says a builder returns Ajv's own compile; at run time it is handed route parts.
-    schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidators(pending) as never } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Bodies are JSON (RFC 7396 merge patches included); anything else, text/plain too, is a 415.
@@ -121,6 +150,9 @@ export function createServer(
   app.decorate('urls', createUrls(config.publicUrl))
   app.decorate('db', database.db)
   app.decorate('lookups', database.lookups)
+  app.decorate('compileSchemas', () => {
+    for (const compile of pending) compile()
+  })
   const routeTable: FastifyInstance['routeTable'] = []
   app.decorate('routeTable', routeTable)
   app.addHook('onRoute', (route) => {

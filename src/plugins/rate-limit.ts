@@ -1,7 +1,6 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
 import { AppError } from '../http/problem.js'
 import { clientKey } from './client-key.js'
 
@@ -22,7 +21,10 @@ export interface RouteRateLimit {
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance) => {
     const { rateLimit: limits, redisUrl } = app.config
-    const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 }) : null
+    // Imported on demand: without REDIS_URL (the default) the client is never loaded (issue 13).
+    const redis = redisUrl
+      ? new (await import('ioredis')).Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+      : null
     if (redis) app.addHook('onClose', async () => void (await redis.quit()))
     const windowSeconds = Math.ceil(limits.windowMs / 1000)
     await app.register(rateLimit, {

@@ -2,8 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 
-/** The real `custodian` command, run from source. */
-const CLI = [join('node_modules', '.bin', 'tsx'), 'src/cli.ts'] as const
+/**
+ * The real `custodian` command as built in dist/, which the e2e project's global setup brings up to date
+ * (test/helpers/build.ts): a process starts in a fraction of the time tsx takes to compile the sources.
+ */
+const CLI = [process.execPath, join('dist', 'cli.js')] as const
 
 /** Runs `custodian <args>` with the embedded database in `dataDir`, collecting what it prints. */
 export function runCli(dataDir: string, args: string[], env: Record<string, string>, stdin?: string) {

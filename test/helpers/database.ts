@@ -1,16 +1,23 @@
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import postgres from 'postgres'
+import { inject } from 'vitest'
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../src/db/database.js'
 
 export const backend: 'pglite' | 'postgres' = process.env.TEST_DB === 'postgres' ? 'postgres' : 'pglite'
 
+let image: Promise<Blob | undefined> | undefined
+
 /**
- * A fresh, migrated database for one test file: PGlite in memory, or a new database on the PostgreSQL
+ * A fresh, migrated database for one test file: PGlite in memory (loaded from the migrated image the
+ * global setup made, see pglite-image.ts; migrating it is then a no-op), or a new database on the PostgreSQL
  * server (dropped again on close), so files run in parallel without seeing each other's rows.
  */
 export async function createTestDatabase(): Promise<DatabaseHandle & { url: string | null }> {
   if (backend === 'pglite') {
-    const handle = await openDatabase({ kind: 'pglite', dataDir: null })
+    const path = inject('pgliteImage')
+    image ??= path ? readFile(path).then((bytes) => new Blob([bytes])) : Promise.resolve(undefined)
+    const handle = await openDatabase({ kind: 'pglite', dataDir: null, image: await image })
     await migrateToLatest(handle.db)
     return { ...handle, url: null }
   }

@@ -11,6 +11,10 @@ afterAll(() => t.close())
 const pathOf = (url: string) => url.replace(/:ref|:id/g, '1').replace(/:alias/g, 'some-alias')
 
 describe('route inventory', () => {
+  it("every route's validators compile (they compile lazily, so a broken schema would show only when used)", () => {
+    expect(() => t.app.compileSchemas()).not.toThrow()
+  })
+
   it('every API route needs a token unless marked public; only sign-up and sign-in are', async () => {
     const api = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/'))
     expect(api.length).toBeGreaterThan(20)

@@ -210,7 +210,7 @@ describe('the outbox relay, against RabbitMQ', () => {
     if (!url) throw new Error('this test needs PostgreSQL (TEST_DB=postgres)')
     const instance = async () => {
       const database = await openDatabase({ kind: 'postgres', url })
-      const publisher = createAmqpPublisher({ url: AMQP_URL, exchange, source: PUBLIC_URL })
+      const publisher = await createAmqpPublisher({ url: AMQP_URL, exchange, source: PUBLIC_URL })
       const relay = await startRelay({
         session: await database.session(),
         publisher,
@@ -311,7 +311,7 @@ describe('the outbox relay, against RabbitMQ', () => {
     const consumer = await consume(exchange)
     const database = await openDatabase({ kind: 'pglite', dataDir: null })
     await migrateToLatest(database.db)
-    const publisher = createAmqpPublisher({ url: AMQP_URL, exchange, source: PUBLIC_URL })
+    const publisher = await createAmqpPublisher({ url: AMQP_URL, exchange, source: PUBLIC_URL })
     // One record per batch at most: every batch is over the byte bound, and still moves on.
     const relay = await startRelay({
       session: await database.session(),

@@ -32,7 +32,7 @@ export const changesPlugin = fp(
       return
     }
     const brokerLog = createBrokerLog(app.log)
-    const publisher = createAmqpPublisher({
+    const publisher = await createAmqpPublisher({
       url: relayConfig.url,
       exchange: relayConfig.exchange,
       source: app.urls.api,

@@ -1,4 +1,3 @@
-import { Connection } from 'rabbitmq-client'
 import type { ChangeRow } from '../../db/schema.js'
 import { presentChange } from './changes.js'
 
@@ -46,7 +45,7 @@ export interface Publisher {
  * CloudEvents content type, `message-id` = the event id. The connection reconnects by itself; while it
  * is down `publish` fails at once, and the relay backs off.
  */
-export function createAmqpPublisher(options: {
+export async function createAmqpPublisher(options: {
   url: string
   exchange: string
   source: string
@@ -54,7 +53,9 @@ export function createAmqpPublisher(options: {
   onError?: (error: unknown) => void
   /** The connection is up (again). */
   onConnect?: () => void
-}): Publisher {
+}): Promise<Publisher> {
+  // Imported on demand: without AMQP_URL (the default) the client is never loaded (issue 13).
+  const { Connection } = await import('rabbitmq-client')
   // noDelay: without it every confirm waits on Nagle's algorithm (~40 ms).
   const rabbit = new Connection({
     url: options.url,

@@ -1,4 +1,4 @@
-import { Connection } from 'rabbitmq-client'
+import type { Connection as AmqpConnection } from 'rabbitmq-client'
 
 /**
  * `custodian events tail`: the example consumer of DESIGN §5. It binds a queue to the exchange, prints
@@ -16,7 +16,13 @@ export async function tailEvents(options: {
   print: (line: string) => void
   signal: AbortSignal
 }) {
-  const rabbit = new Connection({ url: options.url, noDelay: true, connectionName: 'custodian-events-tail' })
+  // Loaded here: the other commands never need the AMQP client (as in createAmqpPublisher).
+  const { Connection } = await import('rabbitmq-client')
+  const rabbit: AmqpConnection = new Connection({
+    url: options.url,
+    noDelay: true,
+    connectionName: 'custodian-events-tail',
+  })
   rabbit.on('error', (error) => console.error(`custodian: RabbitMQ: ${error.message ?? error}`))
   const queue = options.queue ?? ''
   let last = 0

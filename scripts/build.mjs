@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/**
+ * Builds the three things `npm start` runs from: the server (tsc into dist/), the admin console (vite
+ * into admin/dist/) and the embedded database's image (dist/pglite-image: initdb and the migrations,
+ * see src/db/image.ts).
+ *
+ *   node scripts/build.mjs             `npm run build`: the server and the console always, the image
+ *                                      when its inputs changed (it is a cache: initdb takes seconds)
+ *   node scripts/build.mjs --if-stale  `prestart` and `prepare`: each part only when its inputs changed
+ *   … --only=server,image              only those parts (the end-to-end tests' global setup)
+ *
+ * A part is current when the SHA-256 of its inputs (file paths and contents) equals the one recorded
+ * when it was last built (node_modules/.cache/custodian/build.json) and its output is there. Contents,
+ * not times: a checkout or a touch rebuilds nothing, an edit always rebuilds.
+ */
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const stampFile = join(root, 'node_modules', '.cache', 'custodian', 'build.json')
+const ifStale = process.argv.includes('--if-stale')
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+const started = performance.now()
+
+/** Every file under `path` (or `path` itself), skipping the folders named in `skip`. */
+function files(path, skip = []) {
+  if (!existsSync(path)) return []
+  const entries = readdirSync(path, { withFileTypes: true, recursive: false })
+  return entries.flatMap((entry) => {
+    const full = join(path, entry.name)
+    if (entry.isDirectory()) return skip.includes(full) ? [] : files(full, skip)
+    return [full]
+  })
+}
+
+function hash(paths) {
+  const digest = createHash('sha256')
+  for (const path of [...paths].sort()) {
+    digest.update(`${relative(root, path)}\0`)
+    digest.update(readFileSync(path))
+    digest.update('\0')
+  }
+  return digest.digest('hex')
+}
+
+const at = (...parts) => join(root, ...parts)
+const pgliteVersion = JSON.parse(
+  readFileSync(at('node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8'),
+).version
+
+/** The parts in build order: the image is made by the built server's code. */
+const parts = [
+  {
+    id: 'server',
+    name: 'server',
+    output: at('dist', 'cli.js'),
+    inputs: () => [
+      ...files(at('src')).filter((f) => !f.endsWith('.test.ts')),
+      at('tsconfig.json'),
+      at('tsconfig.build.json'),
+      at('package-lock.json'),
+    ],
+    always: true,
+    build: () => run(at('node_modules', '.bin', 'tsc'), ['-p', at('tsconfig.build.json')]),
+  },
+  {
+    id: 'admin',
+    name: 'admin console',
+    output: at('admin', 'dist', 'index.html'),
+    inputs: () => [
+      ...files(at('admin'), [at('admin', 'dist')]),
+      // The console reads the workflows' statuses from the API's description.
+      at('openapi.json'),
+      at('package-lock.json'),
+    ],
+    always: true,
+    build: () =>
+      run(at('node_modules', '.bin', 'vite'), ['build', '--config', at('admin', 'vite.config.ts')]),
+  },
+  {
+    id: 'image',
+    name: 'database image',
+    output: at('dist', 'pglite-image.json'),
+    inputs: () => [...files(at('src', 'db', 'migrations')), at('src', 'db', 'image.ts')],
+    salt: pgliteVersion,
+    always: false,
+    build: async () => {
+      const { buildImage } = await import(pathToFileURL(at('dist', 'db', 'image.js')).href)
+      const manifest = await buildImage()
+      console.log(`  image: PGlite ${manifest.pglite}, ${manifest.migrations.length} migrations`)
+    },
+  },
+]
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
+  if (result.error) throw result.error
+  if (result.status !== 0) throw new Error(`${relative(root, command)} exited with ${result.status}`)
+}
+
+function readStamps() {
+  try {
+    return JSON.parse(readFileSync(stampFile, 'utf8'))
+  } catch {
+    return {}
+  }
+}
+
+async function main() {
+  if (!existsSync(at('node_modules', '.bin', 'tsc'))) {
+    // An install without devDependencies cannot build: it runs what was built before, if anything.
+    if (ifStale && existsSync(at('dist', 'cli.js'))) return
+    throw new Error('TypeScript is not installed (npm ci installs it): cannot build')
+  }
+  const stamps = readStamps()
+  const built = []
+  for (const part of parts) {
+    if (only && !only.includes(part.id)) continue
+    const key = hash(part.inputs()) + (part.salt ?? '')
+    const current = stamps[part.name] === key && existsSync(part.output)
+    if (current && (ifStale || !part.always)) continue
+    console.log(`custodian: building the ${part.name}${current ? '' : ' (its sources changed)'}…`)
+    // Forget the stamp first: a build that fails half-way is not current.
+    delete stamps[part.name]
+    writeStamps(stamps)
+    await part.build()
+    stamps[part.name] = key
+    writeStamps(stamps)
+    built.push(part.name)
+  }
+  const ms = (performance.now() - started).toFixed(0)
+  if (built.length) console.log(`custodian: built the ${built.join(', ')} in ${ms} ms`)
+  else console.log(`custodian: the build is current (checked in ${ms} ms)`)
+}
+
+function writeStamps(stamps) {
+  mkdirSync(dirname(stampFile), { recursive: true })
+  writeFileSync(stampFile, `${JSON.stringify(stamps, null, 2)}\n`)
+}
+
+main().catch((error) => {
+  console.error(`custodian: build failed: ${error instanceof Error ? error.message : error}`)
+  process.exit(1)
+})
