@@ -23,12 +23,19 @@ import type { ReservedSql, Sql } from 'postgres'
  */
 class PostgresJSConnection implements DatabaseConnection {
   #transaction: ReservedSql | null = null
+  /** The reserved connection failed as a connection (not a statement): its transaction is gone. */
+  #lost = false
 
   constructor(private readonly pool: Sql) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const target = this.#transaction ?? this.pool
-    const result = await target.unsafe(query.sql, query.parameters as never[], { prepare: true })
+    const result = await target
+      .unsafe(query.sql, query.parameters as never[], { prepare: true })
+      .catch((error: unknown) => {
+        if (this.#transaction && connectionLost(error)) this.#lost = true
+        throw error
+      })
     const writes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE'
     return {
       rows: result as unknown as R[],
@@ -55,6 +62,9 @@ class PostgresJSConnection implements DatabaseConnection {
 
   async end(statement: 'commit' | 'rollback') {
     try {
+      // A lost connection took its transaction with it: PostgreSQL rolled it back. Sent on the dead
+      // connection, the ROLLBACK could wait forever (seen when PostgreSQL stops mid-transaction).
+      if (statement === 'rollback' && this.#lost) return
       await this.#transaction?.unsafe(statement)
     } finally {
       this.#release()
@@ -64,7 +74,21 @@ class PostgresJSConnection implements DatabaseConnection {
   #release() {
     this.#transaction?.release()
     this.#transaction = null
+    this.#lost = false
   }
+}
+
+/**
+ * Whether an error says the connection itself is gone (closed, reset, or ended by the server
+ * shutting down: SQLSTATE 57P01–57P03, class 08), not that a statement failed.
+ */
+function connectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return (
+    typeof code === 'string' &&
+    (/^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT)$/.test(code) ||
+      /^(57P0[123]|08...)$/.test(code))
+  )
 }
 
 class PostgresJSDriver implements Driver {
