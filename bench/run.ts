@@ -26,7 +26,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -35,6 +34,7 @@ import { promisify } from 'node:util'
 import { hash } from '@node-rs/argon2'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
+import { freePort } from '../test/helpers/net.js'
 import { relayBench } from './relay.js'
 import { scaleBench } from './scale.js'
 
@@ -165,16 +165,6 @@ async function stop(child: ChildProcess) {
     child.kill('SIGKILL')
     await exited
   }
-}
-
-/** A port that was free a moment ago. The OS does not hand it out again right away. */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const address = probe.address()
-  probe.close()
-  if (address === null || typeof address === 'string') throw new Error('could not find a free port')
-  return address.port
 }
 
 /**

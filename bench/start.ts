@@ -17,12 +17,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
+import { freePort } from '../test/helpers/net.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -50,15 +50,6 @@ function step(message: string) {
 
 const children = new Set<ChildProcess>()
 const scratch: string[] = []
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const address = probe.address()
-  probe.close()
-  if (address === null || typeof address === 'string') throw new Error('could not find a free port')
-  return address.port
-}
 
 /** SIGTERM to the whole process group (npm, its shell, node), SIGKILL after 10 s. */
 async function stop(child: ChildProcess) {
