@@ -80,6 +80,8 @@ describe(`GET /events/stream (${backend})`, () => {
     try {
       expect(stream.res.status).toBe(200)
       expect(stream.res.headers.get('content-type')).toMatch(/^text\/event-stream/)
+      // The connection ends with the stream: a graceful shutdown never waits for a keep-alive one it left.
+      expect(stream.res.headers.get('connection')).toBe('close')
       // Last-Event-ID (what a browser sends when it reconnects) wins over `after`.
       await stream.until((m) => m.filter((x) => x.data).length >= log.length - 1)
       expect(stream.events().map((m) => Number(m.id))).toEqual(log.slice(1).map((r) => r.sequence))

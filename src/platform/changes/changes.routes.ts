@@ -163,6 +163,9 @@ export const changesRoutes: FastifyPluginAsyncTypebox<{ notifier: ChangeNotifier
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         'x-accel-buffering': 'no',
+        // A stream ends only when the client leaves or the server shuts down: its connection goes with
+        // it, rather than lingering as a keep-alive one a graceful shutdown would wait for.
+        connection: 'close',
         'x-request-id': req.id,
       })
       out.write('retry: 2000\n\n')
