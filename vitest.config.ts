@@ -140,6 +140,7 @@ export default defineConfig(async () => {
     extends: true,
     test: {
       name,
+      sequence: { groupOrder: 1 },
       include: [include],
       env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, ...amqpEnv },
       fileParallelism: false,
@@ -152,6 +153,12 @@ export default defineConfig(async () => {
     test: {
       testTimeout: 30_000,
       hookTimeout: 60_000,
+      /**
+       * Both cores (Vitest's default leaves one idle on a 2-core machine). Every pass runs beside the others
+       * (each file has its own database, server or broker exchange) except the real-server passes: they
+       * run after them (the RabbitMQ pass stops the broker they use, and they need the machine to themselves).
+       */
+      maxWorkers: 2,
       // The migrated embedded database every in-memory test database is loaded from.
       globalSetup: ['test/helpers/pglite-image.ts'],
       projects: [
@@ -176,6 +183,7 @@ export default defineConfig(async () => {
                 test: {
                   name: 'rabbitmq',
                   include: ['test/rabbitmq/**/*.test.ts'],
+                  // It stops the broker the scale-out tests use: never beside them.
                   env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl, ...amqpEnv },
                   // One file stops the broker, another kills a server: one file at a time.
                   fileParallelism: false,
