@@ -1,10 +1,10 @@
 /**
  * `npm run bench:start`: the "first five minutes" of issue 13, measured on this checkout.
  *
- * 1. `npm start` (its `prestart` included) on an empty data directory: milliseconds from the spawn
+ * 1. `npm start` (its build check included) on an empty data directory: milliseconds from the spawn
  *    until `/ready` answers 200. Each round gets a new directory.
  * 2. `npm start` again on a directory a previous start left behind (a later start).
- * 3. The server's resident set (VmRSS of the `node dist/cli.js serve` process, not npm's) after it has
+ * 3. The server's resident set (VmRSS of the serving Node process, titled `custodian serve`, not npm's) after it has
  *    been ready and idle for BENCH_IDLE_SECONDS, on the embedded database and on PostgreSQL (a fresh
  *    database on BENCH_DATABASE_URL, migrated by the server itself with MIGRATE_ON_START, dropped after).
  *
@@ -63,7 +63,7 @@ async function stop(child: ChildProcess) {
   children.delete(child)
 }
 
-/** The process under `pid` (itself included) whose command line runs dist/cli.js. */
+/** The process under `pid` (itself included) that serves: titled `custodian serve`, or running dist/cli.js. */
 async function serverPid(pid: number): Promise<number | null> {
   const queue = [pid]
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {

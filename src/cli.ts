@@ -239,9 +239,8 @@ export async function runCommand(argv: string[], io: CliIo = processIo): Promise
   }
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)
-if (invokedDirectly) {
+/** The `custodian` command as a process runs it: `args` as typed, the exit code on failure. */
+export async function main(args: string[]) {
   // `custodian openapi | head`: the reader left, nothing more to say.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0)
@@ -251,7 +250,11 @@ if (invokedDirectly) {
   try {
     process.loadEnvFile()
   } catch {}
-  const code = await runCommand(process.argv.slice(2))
+  const code = await runCommand(args)
   // On success the process ends when its work does (serve: when it shuts down).
   if (code !== 0) process.exit(code)
 }
+
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)
+if (invokedDirectly) await main(process.argv.slice(2))

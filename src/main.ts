@@ -13,11 +13,13 @@ export async function serve(config: Config) {
   const { db } = database
   const app = await buildApp({ config, database, jobs: true })
 
-  if (config.migrateOnStart) {
+  let pending = await pendingMigrations(db)
+  // Most starts have nothing to apply: the migrator (its lock and its own checks) runs only when needed.
+  if (config.migrateOnStart && pending.length) {
     const applied = await migrateToLatest(db)
     if (applied.length) app.log.info({ migrations: applied.map((m) => m.migrationName) }, 'migrated')
+    pending = await pendingMigrations(db)
   }
-  const pending = await pendingMigrations(db)
   if (pending.length) {
     app.log.error({ pending }, 'database is not migrated: run `custodian migrate`; /ready fails until then')
   } else if (config.admin && !(await usersRepository.adminExists(db))) {

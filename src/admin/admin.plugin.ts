@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../http/problem.js'
+import { ROOT } from '../paths.js'
 
-/** Where `npm run build:admin` writes the console: `admin/dist`, from `src/admin` and `dist/admin` alike. */
-export const ADMIN_DIST = fileURLToPath(new URL('../../admin/dist/', import.meta.url))
+/** Where `npm run build:admin` writes the console. */
+export const ADMIN_DIST = join(ROOT, 'admin', 'dist')
 
 /** The placeholder Vite writes on every script, style and the csp-nonce meta tag (admin/vite.config.ts). */
 export const NONCE_PLACEHOLDER = '__CUSTODIAN_CSP_NONCE__'

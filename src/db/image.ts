@@ -1,11 +1,11 @@
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, Migrator } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
+import { ROOT } from '../paths.js'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
@@ -15,9 +15,8 @@ import type { Database } from './schema.js'
  * start copies it into the empty DATA_DIR instead of running initdb (seconds of WebAssembly), and
  * migrations newer than the image then apply on top as on any existing database.
  *
- * From src/db (tsx, the tests) and from dist/db alike this resolves to <root>/dist/pglite-image.
  */
-export const IMAGE_DIR = fileURLToPath(new URL('../../dist/pglite-image', import.meta.url))
+export const IMAGE_DIR = join(ROOT, 'dist', 'pglite-image')
 /** Written last, after the directory is in place: no manifest, no image. */
 const manifestPath = (dir: string) => `${dir}.json`
 
