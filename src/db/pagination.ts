@@ -1,4 +1,5 @@
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import { LRUCache } from 'lru-cache'
 import type { Db } from './database.js'
 
 /** What the client asked for: a page number, or a keyset cursor (`after` null = the first page). */
@@ -18,6 +19,15 @@ export type CountKind = 'exact' | 'estimated'
 
 /** Up to this many matches, an estimated count is exact (counting them stays cheap). */
 export const EXACT_COUNT_UP_TO = 1000
+
+/**
+ * How long an instance reuses an estimate it made for the same filter. Counting to EXACT_COUNT_UP_TO
+ * and asking the planner were two of a first page's three queries, each a round trip, and most of
+ * its cost; the planner's figure itself comes from statistics that are minutes old, so seconds more
+ * change nothing a reader could tell. Exact counts are never reused.
+ */
+export const ESTIMATE_REUSE_MS = 5_000
+const estimates = new WeakMap<Db, LRUCache<string, number>>()
 
 export interface Slice<T> {
   items: T[]
@@ -126,7 +136,8 @@ export async function fetchPage<Row extends { id: number }>(
     const lastPage = kind === 'exact' ? Math.max(1, Math.ceil(count / request.size)) : null
     return {
       items: rows.slice(0, request.size) as Row[],
-      count,
+      // Never fewer than the rows this page has seen.
+      count: kind === 'exact' ? count : Math.max(count, offset + rows.length),
       countKind: kind,
       next: more ? { page: request.page + 1 } : null,
       previous: request.page > 1 ? { page: Math.min(request.page - 1, lastPage ?? request.page - 1) } : null,
@@ -191,6 +202,15 @@ async function countMatches(
     const { rows } = await sql<{ count: number }>`SELECT count(*) AS count FROM (${matches}) m`.execute(db)
     return { count: Number(rows[0]?.count ?? 0), kind: 'exact' }
   }
+  const { sql: text, parameters } = matches.compile()
+  const key = `${text}\u0000${JSON.stringify(parameters)}`
+  let reused = estimates.get(db)
+  if (!reused) {
+    reused = new LRUCache({ max: 1000, ttl: ESTIMATE_REUSE_MS })
+    estimates.set(db, reused)
+  }
+  const known = reused.get(key)
+  if (known !== undefined) return { count: known, kind: 'estimated' }
   const { rows } = await sql<{ count: number }>`
     SELECT count(*) AS count FROM (${matches.limit(EXACT_COUNT_UP_TO + 1)}) m`.execute(db)
   const counted = Number(rows[0]?.count ?? 0)
@@ -198,5 +218,7 @@ async function countMatches(
   const plan = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (FORMAT JSON) ${matches}`.execute(db)
   const raw = plan.rows[0]?.['QUERY PLAN']
   const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: { 'Plan Rows': number } }]
-  return { count: Math.max(counted, Math.round(parsed[0].Plan['Plan Rows'])), kind: 'estimated' }
+  const count = Math.max(counted, Math.round(parsed[0].Plan['Plan Rows']))
+  reused.set(key, count)
+  return { count, kind: 'estimated' }
 }

@@ -56,6 +56,27 @@ describe(`list counts (${backend})`, () => {
     expect(both.headers['preference-applied']).toBe('count=estimated')
   })
 
+  it('reuses an estimate for a few seconds, while an exact count is always counted afresh', async () => {
+    const estimated = (await list('?page_size=10')).json()
+    expect(estimated.count_kind).toBe('estimated')
+    await sql`
+      INSERT INTO users (email, password_hash, first_name, last_name)
+      SELECT 'more' || i || '@example.ch', 'x', 'More', 'Row' || i FROM generate_series(1, 2000) i`.execute(t.db)
+    await sql`ANALYZE users`.execute(t.db)
+    // The same filter within ESTIMATE_REUSE_MS: the figure made a moment ago, still called an estimate.
+    expect((await list('?page_size=10')).json()).toMatchObject({
+      count: estimated.count,
+      count_kind: 'estimated',
+    })
+    // Exact counts see the new rows at once.
+    expect((await list('?page_size=10', 'count=exact')).json()).toMatchObject({
+      count: MANY + 1 + 2000,
+      count_kind: 'exact',
+    })
+    await sql`DELETE FROM users WHERE email LIKE 'more%'`.execute(t.db)
+    await sql`ANALYZE users`.execute(t.db)
+  })
+
   it('cursor pages never count', async () => {
     expect((await list('?cursor=', 'count=exact')).json()).toMatchObject({ count: null, count_kind: null })
   })
