@@ -154,9 +154,10 @@ export default defineConfig(async () => {
       testTimeout: 30_000,
       hookTimeout: 60_000,
       /**
-       * Both cores (Vitest's default leaves one idle on a 2-core machine). Every pass runs beside the others
-       * (each file has its own database, server or broker exchange) except the real-server passes: they
-       * run after them (the RabbitMQ pass stops the broker they use, and they need the machine to themselves).
+       * Both cores (Vitest's default leaves one idle on a 2-core machine). The in-process passes and the
+       * browser pass run side by side (each file has its own database, server and browser); then the
+       * scale-out pass; then, one file at a time, the RabbitMQ pass (it stops the broker the scale-out
+       * tests use, and kills servers).
        */
       maxWorkers: 2,
       // The migrated embedded database every in-memory test database is loaded from.
@@ -206,8 +207,6 @@ export default defineConfig(async () => {
                   // Builds the console first when admin/dist is missing or older than its sources.
                   globalSetup: ['test/browser/global-setup.ts'],
                   env: { CHROMIUM_PATH: chromium },
-                  // One server and one browser per file, and a 2-core machine: one file at a time.
-                  fileParallelism: false,
                   testTimeout: 120_000,
                   hookTimeout: 180_000,
                 },
