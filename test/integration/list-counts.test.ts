@@ -61,7 +61,9 @@ describe(`list counts (${backend})`, () => {
     expect(estimated.count_kind).toBe('estimated')
     await sql`
       INSERT INTO users (email, password_hash, first_name, last_name)
-      SELECT 'more' || i || '@example.ch', 'x', 'More', 'Row' || i FROM generate_series(1, 2000) i`.execute(t.db)
+      SELECT 'more' || i || '@example.ch', 'x', 'More', 'Row' || i FROM generate_series(1, 2000) i`.execute(
+      t.db,
+    )
     await sql`ANALYZE users`.execute(t.db)
     // The same filter within ESTIMATE_REUSE_MS: the figure made a moment ago, still called an estimate.
     expect((await list('?page_size=10')).json()).toMatchObject({
