@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * Builds the three things `npm start` runs from: the server (esbuild: one file, dist/cli.js), the admin console (vite
- * into admin/dist/) and the embedded database's image (dist/pglite-image: initdb and the migrations,
- * see src/db/image.ts).
+ * Builds the three things `npm start` runs from: the server (esbuild: one file, dist/cli.js), the
+ * admin console (vite into admin/dist/) and the embedded database's image (dist/pglite-image: initdb
+ * and the migrations, see src/db/image.ts).
  *
  *   node scripts/build.mjs             `npm run build`: the server and the console always, the image
  *                                      when its inputs changed (it is a cache: initdb takes seconds)
- *   node scripts/build.mjs --if-stale  `prestart` and `prepare`: each part only when its inputs changed
+ *   node scripts/build.mjs --if-stale  `prepare` (and `npm start`, scripts/start.mjs): each part only
+ *                                      when its inputs changed
  *   … --only=server,image              only those parts (the end-to-end tests' global setup)
  *
  * A part is current when the SHA-256 of its inputs (file paths and contents) equals the one recorded

@@ -14,7 +14,6 @@ import type { Database } from './schema.js'
  * run, built once (`npm run build`, and `npm ci` through `prepare`) into dist/pglite-image. A first
  * start copies it into the empty DATA_DIR instead of running initdb (seconds of WebAssembly), and
  * migrations newer than the image then apply on top as on any existing database.
- *
  */
 export const IMAGE_DIR = join(ROOT, 'dist', 'pglite-image')
 /** Written last, after the directory is in place: no manifest, no image. */
